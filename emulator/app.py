@@ -1,0 +1,185 @@
+"""Builds the emulated devices and their aiohttp applications.
+
+A `Runtime` owns what a process shares: the one clock, the HTTP client session
+for callbacks and the profile. Each `DeviceApp` owns one device with its own
+journal, pusher and random source, so two devices in a fleet share nothing they
+should not (STYLE.md, aiohttp). Nothing here is global: tests build a runtime
+with a virtual clock and drive the apps with the aiohttp test client.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import aiohttp
+import structlog
+from aiohttp import web
+
+from emulator.clock import Clock, RealClock, VirtualClock
+from emulator.core.device import Device
+from emulator.core.events import Callback, DevStatus, Identity, PortStatus
+from emulator.journal import Journal
+from emulator.profile import Profile
+from emulator.push.pusher import Pusher
+from emulator.wire.callbacks import render
+
+log = structlog.get_logger("emulator")
+
+
+def device_rng(seed: int, index: int, stream: str) -> random.Random:
+    """An independent, reproducible random stream per device and purpose."""
+    return random.Random(f"{seed}:{index}:{stream}")
+
+
+def fleet_identity(profile: Profile, index: int) -> Identity:
+    """Device i of a fleet: the profile's identity with a distinct MAC, IP and name."""
+    spec = profile.device
+    if index == 0:
+        return Identity(spec.name, spec.mac, spec.ip, spec.firmware, spec.ports, spec.slots)
+    octets = [int(x, 16) for x in spec.mac.replace(":", "-").split("-")]
+    value = int.from_bytes(bytes(octets), "big") + index
+    mac = "-".join(f"{b:02x}" for b in value.to_bytes(6, "big"))
+    ip_parts = spec.ip.split(".")
+    try:
+        last = (int(ip_parts[-1]) + index - 1) % 254 + 1
+        ip = ".".join([*ip_parts[:-1], str(last)])
+    except ValueError:
+        ip = spec.ip
+    return Identity(f"{spec.name}-{index}", mac, ip, spec.firmware, spec.ports, spec.slots)
+
+
+class Runtime:
+    """What the devices of one process share."""
+
+    def __init__(self, profile: Profile, clock: Clock, seed: int | None = None) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.seed = profile.seed if seed is None else seed
+        self.devices: list[DeviceApp] = []
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # The device opens many short callbacks to few targets: keep connections alive.
+            connector = aiohttp.TCPConnector(limit=256, limit_per_host=64)
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    def add_device(self) -> DeviceApp:
+        app = DeviceApp(self, len(self.devices))
+        self.devices.append(app)
+        return app
+
+    async def settle(self) -> None:
+        """Wait until every device's callbacks in flight have been answered."""
+        for dev in self.devices:
+            if dev.pusher.busy:
+                await dev.pusher.settle()
+
+    async def advance(self, seconds: float) -> int:
+        """Move virtual time, delivering each timer's callbacks before the next fires."""
+        if not isinstance(self.clock, VirtualClock):
+            from emulator.clock import ClockError
+
+            raise ClockError("the clock is real: start with --clock virtual to advance it")
+        if seconds < 0:
+            from emulator.clock import ClockError
+
+            raise ClockError(f"cannot advance by {seconds} seconds: time only moves forward")
+        until = self.clock.now() + seconds
+        fired = 0
+        await self.settle()
+        while self.clock.step(until):
+            fired += 1
+            if any(dev.pusher.busy for dev in self.devices):
+                await self.settle()
+        await self.settle()
+        return fired
+
+    async def close(self) -> None:
+        for dev in self.devices:
+            await dev.pusher.close()
+        if self._session is not None:
+            await self._session.close()
+        if isinstance(self.clock, RealClock):
+            self.clock.detach()
+
+
+class DeviceApp:
+    """One emulated gateway with its journal and pusher."""
+
+    def __init__(self, runtime: Runtime, index: int) -> None:
+        self.runtime = runtime
+        self.index = index
+        self.profile = runtime.profile
+        self.identity = fleet_identity(self.profile, index)
+        self.journal = Journal(runtime.clock.now, self.profile.journal.max_entries)
+        self.pusher = Pusher(
+            device=self.identity.name,
+            timers=runtime.clock,
+            journal=self.journal,
+            config=self.profile.push,
+            session=runtime.session,
+            rng=device_rng(runtime.seed, index, "push"),
+        )
+        # Later modules hook in here: run on every new device, and add sections to /state.
+        self.extensions: list[Callable[[DeviceApp], None]] = []
+        self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
+        self.device = self._new_device()
+        self.log = log.bind(device=self.identity.name)
+
+    def _new_device(self) -> Device:
+        device = Device(
+            self.profile,
+            self.runtime.clock,
+            device_rng(self.runtime.seed, self.index, "device"),
+            index=self.index,
+            identity=self.identity,
+        )
+        device.outbox.listener = self._on_event
+        return device
+
+    def _on_event(self, event: Callback) -> None:
+        if isinstance(event, PortStatus):
+            snap = event.snapshot
+            self.log.debug("port_status", port=snap.port, slot=snap.slot, st=int(snap.state))
+        elif isinstance(event, DevStatus):
+            self.log.debug("dev_status", seq=event.seq)
+        self.pusher.submit(event.url, event.type, render(event, self.device.names))
+
+    def reset(self) -> None:
+        """Back to the profile's initial state: a new device, no queued callbacks, empty journal."""
+        self.device.shutdown()
+        self.pusher.clear()
+        self.journal.clear()
+        self.device = self._new_device()
+        for extend in self.extensions:
+            extend(self)
+
+    @property
+    def control_token(self) -> str | None:
+        return self.profile.device.control_token
+
+
+DEVICE_APP = web.AppKey("device_app", DeviceApp)
+
+
+def build_app(device_app: DeviceApp) -> web.Application:
+    """The aiohttp application of one device: the spec's API plus /_emulator/."""
+    from emulator.web import control, device_api, middleware
+
+    app = web.Application(
+        middlewares=[middleware.journal_and_errors],
+        client_max_size=middleware.CLIENT_MAX_SIZE,
+    )
+    app[DEVICE_APP] = device_app
+    device_api.register(app)
+    control.register(app)
+    return app
+
+
+def make_clock(kind: str, profile: Profile, speed: float = 1.0) -> Clock:
+    if kind == "virtual":
+        return VirtualClock(profile.start_time.timestamp())
+    return RealClock(speed=speed)

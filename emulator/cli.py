@@ -1,0 +1,150 @@
+"""The command line: serve, validate, profiles, sink (DESIGN.md, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+import structlog
+
+from emulator import __version__
+from emulator.logs import configure
+from emulator.profile import ProfileError, bundled_profiles, load_profile
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="goip-emulator",
+        description="An EJOIN/GoIP multi-SIM SMS gateway emulator serving the device HTTP API.",
+    )
+    parser.add_argument("--version", action="version", version=f"goip-emulator {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve one device (or a fleet) from a profile")
+    serve.add_argument("--profile", default=None, help="bundled profile name or YAML path")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one")
+    serve.add_argument("--devices", type=int, default=1, help="fleet size; device i on port+i")
+    serve.add_argument("--clock", choices=("real", "virtual"), default="real")
+    serve.add_argument("--speed", type=float, default=1.0, help="real clock runs X times faster")
+    serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
+    serve.add_argument("--log-format", choices=("console", "json"), default="console")
+    serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+
+    validate = sub.add_parser("validate", help="check profiles; errors name file:line and field")
+    validate.add_argument("paths", nargs="+")
+
+    sub.add_parser("profiles", help="list the bundled profiles")
+
+    sink = sub.add_parser("sink", help="a callback receiver that prints what arrives")
+    sink.add_argument("--host", default="127.0.0.1")
+    sink.add_argument("--port", type=int, default=9000)
+    sink.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "validate":
+        return _validate(args.paths)
+    if args.command == "profiles":
+        return _profiles()
+    if args.command == "sink":
+        from emulator.sink import run_sink
+
+        return run_sink(args.host, args.port, as_json=args.json)
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    configure(args.log_format, args.log_level)
+    log = structlog.get_logger("emulator")
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        print(f"goip-emulator: cannot load profile\n{exc}", file=sys.stderr)
+        return 2
+    if args.speed <= 0:
+        print(f"goip-emulator: --speed must be positive, got {args.speed}", file=sys.stderr)
+        return 2
+    if args.devices < 1:
+        print(f"goip-emulator: --devices must be at least 1, got {args.devices}", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"goip-emulator: --port {args.port} is outside 0-65535", file=sys.stderr)
+        return 2
+
+    from emulator.server import Server
+
+    async def run() -> int:
+        server = Server(
+            profile,
+            host=args.host,
+            port=args.port,
+            devices=args.devices,
+            clock=args.clock,
+            speed=args.speed,
+            seed=args.seed,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            urls = await server.start()
+        except OSError as exc:
+            print(
+                f"goip-emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            await server.stop()
+            return 1
+        log.info(
+            "serving",
+            profile=profile.name,
+            devices=len(urls),
+            clock=args.clock,
+            speed=args.speed,
+            seed=server.runtime.seed,
+        )
+        for url in urls:
+            print(f"ready {url}", flush=True)
+        await stop.wait()
+        log.info("stopping")
+        await server.stop()
+        return 0
+
+    return asyncio.run(run())
+
+
+def _validate(paths: list[str]) -> int:
+    failed = 0
+    for path in paths:
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            failed += 1
+            print(exc, file=sys.stderr)
+        else:
+            print(
+                f"{path}: ok ({profile.name}: {profile.device.ports} ports x "
+                f"{profile.device.slots} slots)"
+            )
+    return 1 if failed else 0
+
+
+def _profiles() -> int:
+    for name, path in bundled_profiles().items():
+        try:
+            profile = load_profile(str(path))
+            summary = profile.description.strip().splitlines()[0] if profile.description else ""
+            print(f"{name:20} {profile.device.ports}x{profile.device.slots}  {summary}")
+        except ProfileError as exc:
+            print(f"{name:20} INVALID: {exc.problems[0]}")
+    return 0

@@ -1,0 +1,652 @@
+"""The gateway: ports, SIM slots, registration, commands and status reporting.
+
+Pure and synchronous. Time comes from the injected `Timers`, randomness from
+the injected `random.Random`, and everything the outside world should hear
+about is emitted to `outbox` (spec 4 status callbacks here; later modules add
+their own). Commands follow spec 5 as read in INTERPRETATION.md.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from emulator.core import settings as settings_mod
+from emulator.core.codes import SimState
+from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
+from emulator.core.settings import Settings
+from emulator.core.sim import (
+    ACTIVE,
+    REGISTERED,
+    IllegalTransition,
+    SimCard,
+    SimEvent,
+    next_state,
+)
+from emulator.core.timers import TimerHandle, Timers
+from emulator.profile import Profile, SimSpec
+from emulator.wire.ports import LETTERS, PortListError, PortNames, PortRef
+
+MIN_STATUS_PERIOD = 60  # spec 4.1.2: "最小值 60"
+
+
+class DeviceUnavailable(Exception):
+    """The device is rebooting and does not answer (INTERPRETATION.md, reboot)."""
+
+
+class CommandError(ValueError):
+    """A command the device refuses; `code` is the spec's code for it."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(slots=True)
+class Slot:
+    port: int
+    index: int  # 1-based; 1 = A
+    card: SimCard | None
+    state: SimState = SimState.NO_SIM
+
+    @property
+    def name(self) -> str:
+        return f"{self.port}{LETTERS[self.index - 1]}"
+
+
+@dataclass(slots=True)
+class Port:
+    number: int
+    slots: list[Slot]
+    current: int = 1  # index of the current slot
+    seq: int = 0  # port-status sequence, counts from 1 per port
+    progress: TimerHandle | None = None  # the registration step under way
+    failed: set[int] = field(default_factory=set)  # slots auto-switch already tried
+
+    @property
+    def slot(self) -> Slot:
+        return self.slots[self.current - 1]
+
+
+def _card(spec: SimSpec, fields: dict[str, int | str]) -> SimCard:
+    return SimCard(
+        imsi=spec.imsi.format(**fields),
+        iccid=spec.iccid.format(**fields),
+        number=spec.number.format(**fields),
+        operator=spec.operator,
+        balance=spec.balance,
+        signal=spec.signal,
+        blocked=spec.blocked,
+        read_error=spec.read_error,
+        register_fail=spec.register_fail,
+    )
+
+
+class Device:
+    """One emulated gateway."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        timers: Timers,
+        rng: random.Random,
+        *,
+        index: int = 0,
+        identity: Identity | None = None,
+    ) -> None:
+        self.profile = profile
+        self.timers = timers
+        self.rng = rng
+        self.index = index
+        spec = profile.device
+        self.identity = identity or Identity(
+            name=spec.name,
+            mac=spec.mac,
+            ip=spec.ip,
+            firmware=spec.firmware,
+            max_ports=spec.ports,
+            max_slots=spec.slots,
+        )
+        self.names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
+        self.outbox = Outbox()
+        self.saved = self._initial_settings()
+        self.settings = self.saved.copy()
+        self.ports = self._build_ports()
+        self.dev_status_seq = 0
+        self.ssrc = ""
+        self.boots = 0
+        self.unavailable_until: float | None = None
+        self._generation = 0
+        self._status_timer: TimerHandle | None = None
+        self.on_boot: list[Callable[[], None]] = []  # modules that reset state at boot
+        self._boot()
+
+    # -- construction ---------------------------------------------------------
+
+    def _initial_settings(self) -> Settings:
+        push = self.profile.push
+        imei = [
+            self.profile.device.imei.format(device=self.index, port=p)
+            for p in range(1, self.profile.device.ports + 1)
+        ]
+        return Settings(
+            status_url=push.status_url,
+            status_period=push.status_period,
+            sr_url=push.sr_url,
+            sms_url=push.sms_url,
+            sr_cnt=push.sr_cnt,
+            sr_prd=push.sr_prd,
+            sms_cnt=push.sms_cnt,
+            sms_prd=push.sms_prd,
+            auto_fail_sim_switch=self.profile.behaviour.auto_fail_sim_switch,
+            imei=imei,
+        )
+
+    def _build_ports(self) -> list[Port]:
+        spec = self.profile.device
+        specs: dict[tuple[int, int], SimSpec] = {}
+        defaults = self.profile.sims.defaults
+        for override in self.profile.sims.overrides:
+            for ref in self.names.parse_list(override.slots):
+                chosen = [ref.slot] if ref.slot else range(1, spec.slots + 1)
+                for s in chosen:
+                    key = (ref.port, s)
+                    specs[key] = override.apply(specs.get(key, defaults))
+        ports = []
+        for p in range(1, spec.ports + 1):
+            slots = []
+            for s in range(1, spec.slots + 1):
+                sim = specs.get((p, s), defaults)
+                fields: dict[str, int | str] = {
+                    "device": self.index,
+                    "port": p,
+                    "slot": s,
+                    "letter": LETTERS[s - 1],
+                    "index": (p - 1) * spec.slots + s,
+                }
+                card = _card(sim, fields) if sim.present else None
+                slot = Slot(p, s, card, SimState.IDLE if card else SimState.NO_SIM)
+                if sim.locked:
+                    slot.state = SimState.USER_LOCKED
+                slots.append(slot)
+            port = Port(p, slots)
+            port.current = next((s.index for s in slots if s.state == SimState.IDLE), 1)
+            ports.append(port)
+        return ports
+
+    def _boot(self) -> None:
+        """Power on: a new ssrc, status reporting from the settings, every port registers."""
+        self.boots += 1
+        self.ssrc = f"{self.rng.getrandbits(64):016x}"
+        self.unavailable_until = None
+        for hook in self.on_boot:
+            hook()
+        for port in self.ports:
+            port.failed.clear()
+            self._activate(port)
+        self._restart_status_timer()
+
+    # -- time -----------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.timers.now()
+
+    def later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Schedule `callback`; a reboot or a reset of the device voids it."""
+        generation = self._generation
+
+        def run() -> None:
+            if self._generation == generation:
+                callback()
+
+        return self.timers.call_later(delay, run)
+
+    def _draw(self, span: tuple[float, float]) -> float:
+        low, high = span
+        return low if low == high else self.rng.uniform(low, high)
+
+    # -- lookups --------------------------------------------------------------
+
+    def port(self, number: int) -> Port:
+        if not 1 <= number <= len(self.ports):
+            raise PortListError(f"port {number} is outside 1-{len(self.ports)}")
+        return self.ports[number - 1]
+
+    def slot(self, ref: PortRef) -> Slot:
+        port = self.port(ref.port)
+        return port.slots[(ref.slot or port.current) - 1]
+
+    def imei(self, port: int) -> str:
+        return self.settings.imei[port - 1]
+
+    def check_available(self) -> None:
+        if self.unavailable_until is not None:
+            raise DeviceUnavailable(f"rebooting until {self.unavailable_until:.0f}")
+
+    # -- the SIM state machine ---------------------------------------------------
+
+    def _fire(self, slot: Slot, event: SimEvent) -> bool:
+        """Apply one transition; a change of a port's current SIM is pushed."""
+        new = next_state(slot.state, event)
+        if new == slot.state:
+            return False
+        slot.state = new
+        port = self.ports[slot.port - 1]
+        if port.current == slot.index:
+            self._port_changed(port)
+        return True
+
+    def _activate(self, port: Port) -> None:
+        """Make the current slot work: detect the card, then register it."""
+        self._cancel_progress(port)
+        slot = port.slot
+        if slot.card is None or slot.state in (SimState.USER_LOCKED, SimState.NO_SIM):
+            return
+        if slot.state in ACTIVE:
+            self._fire(slot, SimEvent.RESET)
+        else:
+            self._fire(slot, SimEvent.ACTIVATE)
+        port.progress = self.later(
+            self.profile.behaviour.detect_time, lambda: self._detected(port, slot)
+        )
+
+    def _detected(self, port: Port, slot: Slot) -> None:
+        port.progress = None
+        card = slot.card
+        if card is None or slot.state != SimState.DETECTED:
+            return
+        if card.read_error:
+            self._fire(slot, SimEvent.READ_ERROR)
+            self._after_failure(port)
+            return
+        self._fire(slot, SimEvent.BEGIN_REGISTRATION)
+        self._schedule_registration(port, slot)
+
+    def _schedule_registration(self, port: Port, slot: Slot) -> None:
+        delay = self._draw(self.profile.behaviour.registration_time)
+        port.progress = self.later(delay, lambda: self._registration_done(port, slot))
+
+    def _registration_done(self, port: Port, slot: Slot) -> None:
+        port.progress = None
+        card = slot.card
+        if card is None or slot.state != SimState.REGISTERING:
+            return
+        if card.blocked:
+            self._fire(slot, SimEvent.BLOCK)
+        elif card.register_fail:
+            self._fire(slot, SimEvent.REGISTER_FAIL)
+        else:
+            self._fire(slot, SimEvent.REGISTERED)
+            port.failed.clear()
+            if card.balance <= 0:
+                self._fire(slot, SimEvent.NO_BALANCE)
+            return
+        self._after_failure(port)
+
+    def _after_failure(self, port: Port) -> None:
+        """auto_fail_sim_switch (spec 5.1.3): try the next filled slot, each once."""
+        if not self.settings.auto_fail_sim_switch:
+            return
+        port.failed.add(port.current)
+        for step in range(1, len(port.slots)):
+            candidate = port.slots[(port.current - 1 + step) % len(port.slots)]
+            if (
+                candidate.card is not None
+                and candidate.state == SimState.IDLE
+                and candidate.index not in port.failed
+            ):
+                self._switch(port, candidate.index)
+                return
+
+    def _cancel_progress(self, port: Port) -> None:
+        if port.progress is not None:
+            port.progress.cancel()
+            port.progress = None
+
+    def _switch(self, port: Port, index: int) -> None:
+        old = port.slot
+        self._cancel_progress(port)
+        port.current = index
+        self._fire(old, SimEvent.DEACTIVATE)
+        if port.slot.state in (SimState.NO_SIM, SimState.USER_LOCKED):
+            self._port_changed(port)  # the port now shows an empty or locked slot
+        else:
+            self._activate(port)
+
+    # -- status (spec 4) ------------------------------------------------------
+
+    def snapshot(self, slot: Slot) -> SlotSnapshot:
+        port = self.ports[slot.port - 1]
+        card = slot.card
+        registered = slot.state in REGISTERED
+        return SlotSnapshot(
+            port=slot.port,
+            slot=slot.index,
+            state=slot.state,
+            port_seq=port.seq,
+            imei=self.imei(slot.port),
+            iccid=card.iccid if card else "",
+            imsi=card.imsi if card else "",
+            sn=card.number if card else "",
+            opr=card.operator if card and registered else "",
+            bal=card.balance if card else 0.0,
+            sig=card.signal if card and registered else 0,
+            tot_dur="0/-1",
+            mon_dur="0/-1",
+            day_dur="0/-1",
+        )
+
+    def _port_changed(self, port: Port) -> None:
+        port.seq += 1
+        url = self.settings.status_url
+        if url and self.settings.status_period > 0:
+            self.outbox.emit(PortStatus(url=url, seq=port.seq, snapshot=self.snapshot(port.slot)))
+
+    def dev_status(self, all_sims: bool | None = None, url: str = "") -> DevStatus:
+        """The dev-status document; each one produced takes the next seq."""
+        if all_sims is None:
+            all_sims = self.settings.status_all_sims
+        if all_sims:
+            slots: Iterable[Slot] = (s for p in self.ports for s in p.slots)
+        else:
+            slots = (p.slot for p in self.ports)
+        self.dev_status_seq += 1
+        return DevStatus(
+            url=url,
+            seq=self.dev_status_seq,
+            expires=self.settings.status_period,
+            identity=self.identity,
+            entries=tuple(self.snapshot(s) for s in slots),
+        )
+
+    def subscribe_status(self, url: str | None, period: int | None, all_sims: bool | None) -> None:
+        """goip_get_status.html's url/period/all_sims (spec 4.1.2)."""
+        if url is not None:
+            self.settings.status_url = settings_mod.parse_value(self.settings, "status_url", url)[2]
+        if period is not None:
+            if period < 0:
+                raise settings_mod.SettingError(f"period {period} is negative")
+            self.settings.status_period = 0 if period == 0 else max(period, MIN_STATUS_PERIOD)
+        if all_sims is not None:
+            self.settings.status_all_sims = all_sims
+        self._restart_status_timer()
+
+    def _restart_status_timer(self) -> None:
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
+        period = self.settings.status_period
+        if self.settings.status_url and period > 0:
+            self._status_timer = self.later(period, self._status_due)
+
+    def _status_due(self) -> None:
+        self._status_timer = None
+        url = self.settings.status_url
+        if url and self.settings.status_period > 0:
+            self.outbox.emit(self.dev_status(url=url))
+        self._restart_status_timer()
+
+    # -- commands (spec 5) ------------------------------------------------------
+
+    def parse_ports(self, text: str) -> list[PortRef]:
+        try:
+            return self.names.parse_list(text)
+        except PortListError as exc:
+            raise CommandError(2, f"Invalid Port: {exc}") from None
+
+    def lock(self, refs: list[PortRef]) -> None:
+        """Lock a slot, or every slot of a port named without one (spec 5.1.3)."""
+        for slot in self._slots_of(refs):
+            port = self.ports[slot.port - 1]
+            if port.current == slot.index:
+                self._cancel_progress(port)
+            self._fire(slot, SimEvent.USER_LOCK)
+
+    def unlock(self, refs: list[PortRef]) -> None:
+        for slot in self._slots_of(refs):
+            if slot.state not in (SimState.USER_LOCKED, SimState.LOCKED):
+                continue
+            port = self.ports[slot.port - 1]
+            current = port.current == slot.index
+            if slot.card is None:
+                slot.state = SimState.NO_SIM
+                if current:
+                    self._port_changed(port)
+                continue
+            self._fire(slot, SimEvent.USER_UNLOCK)
+            if current:
+                port.failed.discard(slot.index)
+                self._activate(port)
+
+    def switch(self, refs: list[PortRef]) -> None:
+        """Make the named slot current; a bare port moves to its next filled slot."""
+        for ref in refs:
+            port = self.ports[ref.port - 1]
+            port.failed.clear()
+            if ref.slot is not None:
+                target = ref.slot
+            else:
+                target = next(
+                    (
+                        port.slots[(port.current - 1 + step) % len(port.slots)].index
+                        for step in range(1, len(port.slots) + 1)
+                        if port.slots[(port.current - 1 + step) % len(port.slots)].card
+                    ),
+                    port.current,
+                )
+            if target == port.current:
+                self._activate(port)  # switching to the current slot re-registers it
+            else:
+                self._switch(port, target)
+
+    def reset(self, refs: list[PortRef]) -> None:
+        """Restart the GSM module of each named port (only the port number counts)."""
+        for number in dict.fromkeys(ref.port for ref in refs):
+            port = self.ports[number - 1]
+            port.failed.clear()
+            self._activate(port)
+
+    def save(self) -> None:
+        self.saved = self.settings.copy()
+
+    def reboot(self) -> None:
+        """Unreachable for reboot_time, then boot with the saved settings."""
+        self._generation += 1  # voids every timer of the running system
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
+        for port in self.ports:
+            self._cancel_progress(port)
+            for slot in port.slots:
+                if slot.state in ACTIVE:
+                    slot.state = SimState.IDLE
+        self.settings = self.saved.copy()
+        self.unavailable_until = self.now() + self.profile.device.reboot_time
+        self.later(self.profile.device.reboot_time, self._boot)
+
+    def shutdown(self) -> None:
+        """Power off for good: every timer is void and nothing more is emitted."""
+        self._generation += 1
+        for port in self.ports:
+            self._cancel_progress(port)
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
+        self.outbox = Outbox()
+
+    def get_settings(self, names: list[str]) -> dict[str, object]:
+        return {name: settings_mod.get(self.settings, name) for name in names}
+
+    def set_settings(self, values: dict[str, object]) -> None:
+        """Apply every assignment or none of them."""
+        parsed = [settings_mod.parse_value(self.settings, k, v) for k, v in values.items()]
+        status_changed = False
+        for key, index, value in parsed:
+            settings_mod.apply(self.settings, key, index, value)
+            status_changed |= key.startswith("status_")
+        if status_changed:
+            self._restart_status_timer()
+
+    def _slots_of(self, refs: list[PortRef]) -> list[Slot]:
+        chosen: list[Slot] = []
+        for ref in refs:
+            port = self.ports[ref.port - 1]
+            chosen.extend([port.slots[ref.slot - 1]] if ref.slot else port.slots)
+        return list({id(s): s for s in chosen}.values())
+
+    # -- SIM events from the control API -------------------------------------------
+
+    def sim_event(self, ref: PortRef, event: str, params: dict[str, object]) -> Slot:
+        """Something happens to the card in one slot (DESIGN.md, control API)."""
+        if ref.slot is None:
+            raise ValueError("name a slot, e.g. 3B")
+        port = self.ports[ref.port - 1]
+        slot = port.slots[ref.slot - 1]
+        current = port.current == slot.index
+        handler = _SIM_EVENTS.get(event)
+        if handler is None:
+            raise ValueError(f"unknown SIM event {event!r}; known: {', '.join(_SIM_EVENTS)}")
+        handler(self, port, slot, current, params)
+        return slot
+
+    def _ev_insert(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        if slot.card is not None:
+            raise IllegalTransition(slot.state, SimEvent.INSERT)
+        defaults = self.profile.sims.defaults
+        fields: dict[str, int | str] = {
+            "device": self.index,
+            "port": port.number,
+            "slot": slot.index,
+            "letter": LETTERS[slot.index - 1],
+            "index": (port.number - 1) * len(port.slots) + slot.index,
+        }
+        card = _card(defaults, fields)
+        for key in ("imsi", "iccid", "number", "operator"):
+            if key in params:
+                setattr(card, key, str(params[key]))
+        if "balance" in params:
+            card.balance = _number(params["balance"], "balance")
+        if slot.state == SimState.USER_LOCKED:
+            slot.card = card
+            return
+        self._fire(slot, SimEvent.INSERT)
+        slot.card = card
+        if current:
+            self._activate(port)
+
+    def _ev_remove(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        if slot.card is None:
+            raise IllegalTransition(slot.state, SimEvent.REMOVE)
+        slot.card = None
+        if current:
+            self._cancel_progress(port)
+        if slot.state != SimState.USER_LOCKED:
+            self._fire(slot, SimEvent.REMOVE)
+
+    def _ev_block(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        card = self._card_of(slot, SimEvent.BLOCK)
+        card.blocked = True
+        if self._fire(slot, SimEvent.BLOCK) and current:
+            self._cancel_progress(port)
+            self._after_failure(port)
+
+    def _ev_unblock(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        card = self._card_of(slot, SimEvent.UNBLOCK)
+        card.blocked = False
+        if self._fire(slot, SimEvent.UNBLOCK) and current:
+            self._schedule_registration(port, slot)
+
+    def _ev_no_balance(
+        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
+    ) -> None:
+        card = self._card_of(slot, SimEvent.NO_BALANCE)
+        card.balance = 0.0
+        self._fire(slot, SimEvent.NO_BALANCE)
+
+    def _ev_topup(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        card = self._card_of(slot, SimEvent.TOPUP)
+        amount = _number(params.get("amount", 100.0), "amount")
+        if amount <= 0:
+            raise ValueError(f"amount: {amount} is not a positive top-up")
+        card.balance = round(card.balance + amount, 2)
+        self._fire(slot, SimEvent.TOPUP)
+
+    def _ev_register_fail(
+        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
+    ) -> None:
+        card = self._card_of(slot, SimEvent.REGISTER_FAIL)
+        card.register_fail = True
+        if current and slot.state in ACTIVE:
+            self._activate(port)  # the network drops it; it registers again and fails
+
+    def _ev_register_ok(
+        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
+    ) -> None:
+        card = self._card_of(slot, SimEvent.REGISTERED)
+        card.register_fail = False
+        if current and slot.state == SimState.REGISTER_FAILED:
+            port.failed.discard(slot.index)
+            self._activate(port)
+
+    def _ev_read_error(
+        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
+    ) -> None:
+        card = self._card_of(slot, SimEvent.READ_ERROR)
+        card.read_error = True
+        if self._fire(slot, SimEvent.READ_ERROR) and current:
+            self._cancel_progress(port)
+            self._after_failure(port)
+
+    def _ev_read_ok(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        card = self._card_of(slot, SimEvent.READ_ERROR)
+        card.read_error = False
+        if current and slot.state == SimState.READ_ERROR:
+            port.failed.discard(slot.index)
+            self._activate(port)
+
+    def _ev_signal(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        card = self._card_of(slot, None)
+        value = params.get("value")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 31:
+            raise ValueError(f"value: signal must be a whole number 0-31, got {value!r}")
+        card.signal = value
+
+    def _ev_lock(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        self.lock([PortRef(slot.port, slot.index)])
+
+    def _ev_unlock(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+        if slot.state not in (SimState.USER_LOCKED, SimState.LOCKED):
+            raise IllegalTransition(slot.state, SimEvent.USER_UNLOCK)
+        self.unlock([PortRef(slot.port, slot.index)])
+
+    def _card_of(self, slot: Slot, event: SimEvent | None) -> SimCard:
+        if slot.card is None:
+            raise IllegalTransition(slot.state, event or SimEvent.INSERT)
+        return slot.card
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: {value!r} is not a number")
+    return float(value)
+
+
+_SimHandler = Callable[[Device, Port, Slot, bool, dict[str, object]], None]
+_SIM_EVENTS: dict[str, _SimHandler] = {
+    "insert": Device._ev_insert,
+    "remove": Device._ev_remove,
+    "block": Device._ev_block,
+    "unblock": Device._ev_unblock,
+    "no_balance": Device._ev_no_balance,
+    "topup": Device._ev_topup,
+    "register_fail": Device._ev_register_fail,
+    "register_ok": Device._ev_register_ok,
+    "read_error": Device._ev_read_error,
+    "read_ok": Device._ev_read_ok,
+    "signal": Device._ev_signal,
+    "lock": Device._ev_lock,
+    "unlock": Device._ev_unlock,
+}
+SIM_EVENTS = tuple(_SIM_EVENTS)

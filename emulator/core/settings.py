@@ -1,0 +1,143 @@
+"""The device's named settings, read and written by `op=get` / `op=set` (spec 5.1.2).
+
+There are two copies: the running settings every `set` changes, and the saved
+ones `save` writes; a reboot comes back with the saved copy, so an unsaved
+`set` is lost (INTERPRETATION.md, "Commands"). Array settings take an index,
+`imei(0)` being port 1's module IMEI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+class SettingError(ValueError):
+    """A setting name or value the device does not accept; the message names it."""
+
+
+def _url(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
+        raise SettingError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
+def _int(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise SettingError(f"{value!r} is not a whole number")
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+            value = int(value)
+        if not isinstance(value, int):
+            raise SettingError(f"{value!r} is not a whole number")
+        if not low <= value <= high:
+            raise SettingError(f"{value} is outside {low}-{high}")
+        return value
+
+    return parse
+
+
+def _flag(value: Any) -> bool:
+    if value in (0, 1, "0", "1", True, False):
+        return value in (1, "1", True)
+    raise SettingError(f"{value!r} is not 0 or 1")
+
+
+def _imei(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not re.fullmatch(r"\d{14,16}", value):
+        raise SettingError(f"{value!r} is not an IMEI of 14 to 16 digits")
+    return value
+
+
+@dataclass(slots=True)
+class Settings:
+    status_url: str | None = None
+    status_period: int = 60
+    status_all_sims: bool = False
+    sr_url: str | None = None
+    sms_url: str | None = None
+    sr_cnt: int = 100
+    sr_prd: int = 30
+    sms_cnt: int = 1
+    sms_prd: int = 30
+    auto_fail_sim_switch: bool = True
+    imei: list[str] = field(default_factory=list)
+
+    def copy(self) -> Settings:
+        return replace(self, imei=list(self.imei))
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "status_url": _url,
+    "status_period": _int(0, 86_400),
+    "status_all_sims": _flag,
+    "sr_url": _url,
+    "sms_url": _url,
+    "sr_cnt": _int(1, 100_000),
+    "sr_prd": _int(1, 86_400),
+    "sms_cnt": _int(0, 100_000),
+    "sms_prd": _int(1, 86_400),
+    "auto_fail_sim_switch": _flag,
+    "imei": _imei,
+}
+ARRAYS = frozenset({"imei"})
+NAMES = tuple(f.name for f in fields(Settings))
+_NAME = re.compile(r"([a-z_]+)(?:\((\d+)\))?")
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    return "" if value is None else value
+
+
+def parse_name(name: str) -> tuple[str, int | None]:
+    """'sms_url' -> ('sms_url', None); 'imei(3)' -> ('imei', 3)."""
+    m = _NAME.fullmatch(name.strip().lower())
+    if not m or m[1] not in _PARSERS:
+        known = ", ".join(f"{n}(n)" if n in ARRAYS else n for n in NAMES)
+        raise SettingError(f"unknown setting {name!r}; known settings: {known}")
+    index = None if m[2] is None else int(m[2])
+    if index is not None and m[1] not in ARRAYS:
+        raise SettingError(f"setting {m[1]!r} is not an array and takes no index")
+    return m[1], index
+
+
+def get(settings: Settings, name: str) -> Any:
+    key, index = parse_name(name)
+    value = getattr(settings, key)
+    if key in ARRAYS:
+        if index is None:
+            return list(value)
+        if index >= len(value):
+            raise SettingError(f"{name!r}: index {index} is outside 0-{len(value) - 1}")
+        return value[index]
+    return _wire(value)
+
+
+def parse_value(settings: Settings, name: str, value: Any) -> tuple[str, int | None, Any]:
+    """Validate one assignment without applying it, so a bad batch changes nothing."""
+    key, index = parse_name(name)
+    array = getattr(settings, key)
+    if key in ARRAYS:
+        if index is None:
+            raise SettingError(f"{key!r} is an array: name an element, e.g. {key}(0)")
+        if index >= len(array):
+            raise SettingError(f"{name!r}: index {index} is outside 0-{len(array) - 1}")
+    try:
+        return key, index, _PARSERS[key](value)
+    except SettingError as exc:
+        raise SettingError(f"{name}: {exc}") from None
+
+
+def apply(settings: Settings, key: str, index: int | None, value: Any) -> None:
+    if index is None:
+        setattr(settings, key, value)
+    else:
+        getattr(settings, key)[index] = value

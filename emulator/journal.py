@@ -1,0 +1,79 @@
+"""A bounded record of everything a device served and pushed.
+
+Entries carry the emulated time and a monotonically growing `id`, so a test
+script can read "everything since id N" without missing or repeating an entry.
+The journal is bounded (`journal.max_entries`); what falls off the old end is
+counted in `evicted`, never lost silently.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("request", "callback", "control", "device")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    t: float
+    kind: str  # request | callback | control | device
+    type: str  # endpoint name, callback type, control action or device event
+    data: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "t": round(self.t, 3),
+            "kind": self.kind,
+            "type": self.type,
+            **self.data,
+        }
+
+
+class Journal:
+    def __init__(self, now: Callable[[], float], max_entries: int = 10_000) -> None:
+        self._now = now
+        self._entries: deque[Entry] = deque(maxlen=max_entries)
+        self._next_id = 1
+        self.evicted = 0
+        self.listeners: list[Callable[[Entry], None]] = []
+
+    def record(self, kind: str, type_: str, **data: Any) -> Entry:
+        if len(self._entries) == self._entries.maxlen:
+            self.evicted += 1
+        entry = Entry(self._next_id, self._now(), kind, type_, data)
+        self._next_id += 1
+        self._entries.append(entry)
+        for listener in self.listeners:
+            listener(entry)
+        return entry
+
+    def query(
+        self, kind: str | None = None, type_: str | None = None, since: int = 0
+    ) -> Iterator[Entry]:
+        """Entries with id > since, optionally of one kind and one type."""
+        for entry in self._entries:
+            if entry.id <= since:
+                continue
+            if kind is not None and entry.kind != kind:
+                continue
+            if type_ is not None and entry.type != type_:
+                continue
+            yield entry
+
+    def clear(self) -> int:
+        """Forget every entry; ids keep growing so cursors held by clients stay valid."""
+        count = len(self._entries)
+        self._entries.clear()
+        return count
+
+    @property
+    def last_id(self) -> int:
+        return self._next_id - 1
+
+    def __len__(self) -> int:
+        return len(self._entries)

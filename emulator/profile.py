@@ -1,0 +1,290 @@
+"""YAML profiles: the device, its SIMs, its behaviour and its push targets.
+
+Models are pydantic v2 with `extra="forbid"`, so a misspelt key is an error that
+names it; `load_profile` turns every validation error into one line with the
+file, the line and the field, written for the person who has to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+MAX_SLOTS = 26  # slots are named by letters A..Z
+
+
+class ProfileError(Exception):
+    """A profile that cannot be loaded; `problems` holds one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _range(value: Any) -> Any:
+    """Accept `5` or `[3, 8]` for durations and counts drawn from the seeded random."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (float(value), float(value))
+    return value
+
+
+Span = Annotated[tuple[float, float], Field(description="a number or [min, max]")]
+
+
+class Quirks(_Model):
+    """Firmware differences seen in the field (INTERPRETATION.md, last sections)."""
+
+    port_format: str = Field(
+        "letter",
+        description="letter (1A), dotted (1.01), or a template like '{port}.sp256.{slot:02d}'",
+    )
+    recv_sms_headers: bool = False
+    sim_src: bool = False
+    crypt_key: Literal["raw", "hex"] = "raw"
+
+    @field_validator("port_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value in ("letter", "dotted"):
+            return value
+        if "{port" not in value:
+            raise ValueError("must be 'letter', 'dotted' or a template containing {port}")
+        try:
+            value.format(port=1, slot=1, letter="A")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"template {value!r} does not format: {exc}") from None
+        return value
+
+
+class DeviceSpec(_Model):
+    """Identity, size and credentials of the emulated gateway."""
+
+    name: str = "goip"
+    ports: int = Field(32, ge=1, le=512)
+    slots: int = Field(4, ge=1, le=MAX_SLOTS)
+    mac: str = "00-30-f1-00-6c-55"
+    ip: str = "192.168.1.67"
+    firmware: str = "532-604-924-041-100-000"
+    imei: str = Field("86{device:02d}0000{port:07d}", description="template per port")
+    username: str = "root"
+    password: str = "root"
+    control_token: str | None = None
+    reboot_time: float = Field(30.0, ge=0)
+    keeps_inbox_on_reboot: bool = True
+    timezone: str = Field("+00:00", description="UTC offset for 'since midnight' windows")
+
+    @field_validator("mac")
+    @classmethod
+    def _mac(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-fA-F]{2}([-:][0-9a-fA-F]{2}){5}", value):
+            raise ValueError(f"{value!r} is not a MAC address like 00-30-f1-00-6c-55")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        if not re.fullmatch(r"[+-]\d{2}:\d{2}", value):
+            raise ValueError(f"{value!r} is not a UTC offset like +08:00")
+        return value
+
+    @property
+    def tzinfo(self) -> timezone:
+        sign = -1 if self.timezone.startswith("-") else 1
+        hours, minutes = int(self.timezone[1:3]), int(self.timezone[4:6])
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+class SimSpec(_Model):
+    """A SIM card; string fields are templates over {device} {port} {slot} {letter} {index}."""
+
+    present: bool = True
+    imsi: str = "46001{device:02d}{index:08d}"
+    iccid: str = "8986011{device:02d}{index:011d}"
+    number: str = "1380{device:02d}{index:05d}"
+    operator: str = "46001 CHINA UNICOM GSM"
+    balance: float = 100.0
+    signal: int = Field(25, ge=0, le=31)
+    blocked: bool = False
+    read_error: bool = False
+    register_fail: bool = False
+    locked: bool = False
+
+
+class SimOverride(_Model):
+    """Fields that differ from the defaults on some slots ('3B', '1-4', '2.01, 5C')."""
+
+    slots: str
+    present: bool | None = None
+    imsi: str | None = None
+    iccid: str | None = None
+    number: str | None = None
+    operator: str | None = None
+    balance: float | None = None
+    signal: int | None = Field(None, ge=0, le=31)
+    blocked: bool | None = None
+    read_error: bool | None = None
+    register_fail: bool | None = None
+    locked: bool | None = None
+
+    def apply(self, base: SimSpec) -> SimSpec:
+        changes = self.model_dump(exclude={"slots"}, exclude_none=True)
+        return base.model_copy(update=changes)
+
+
+class Sims(_Model):
+    defaults: SimSpec = SimSpec()
+    overrides: list[SimOverride] = []
+
+
+class Behaviour(_Model):
+    """How long things take on the device, in emulated seconds."""
+
+    detect_time: float = Field(1.0, ge=0)
+    registration_time: Span = (3.0, 8.0)
+    auto_fail_sim_switch: bool = True
+
+    _span = field_validator("registration_time", mode="before")(_range)
+
+    @field_validator("registration_time")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        low, high = value
+        if low < 0 or high < low:
+            raise ValueError(f"[{low}, {high}] must be 0 <= min <= max")
+        return value
+
+
+class Push(_Model):
+    """Where the device pushes callbacks, and how it buffers and retries them."""
+
+    status_url: str | None = None
+    status_period: int = Field(60, ge=0)
+    sr_url: str | None = None
+    sms_url: str | None = None
+    sr_cnt: int = Field(100, ge=1)
+    sr_prd: int = Field(30, ge=1)
+    sms_cnt: int = Field(1, ge=0)
+    sms_prd: int = Field(30, ge=1)
+    timeout: float = Field(5.0, gt=0, description="real seconds for one delivery attempt")
+    retry_initial: float = Field(1.0, gt=0)
+    retry_max: float = Field(60.0, gt=0)
+    max_queue: int = Field(10_000, ge=1, description="callbacks held per target")
+
+
+class Journal(_Model):
+    max_entries: int = Field(10_000, ge=1)
+
+
+class Profile(_Model):
+    """A whole device description; every section has defaults."""
+
+    name: str = "default"
+    description: str = ""
+    seed: int = 0
+    start_time: datetime = Field(
+        datetime(2026, 1, 1, tzinfo=UTC), description="where the virtual clock starts"
+    )
+    device: DeviceSpec = DeviceSpec()
+    quirks: Quirks = Quirks()
+    sims: Sims = Sims()
+    behaviour: Behaviour = Behaviour()
+    push: Push = Push()
+    journal: Journal = Journal()
+
+    @field_validator("start_time")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def bundled_profiles() -> dict[str, Path]:
+    """Name -> path of the profiles shipped inside the package."""
+    folder = resources.files("emulator") / "profiles"
+    found: dict[str, Path] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".yaml"):
+            found[entry.name.removesuffix(".yaml")] = Path(str(entry))
+    return dict(sorted(found.items()))
+
+
+def resolve(name_or_path: str | None) -> Path:
+    """A bundled profile name, or a path to a YAML file."""
+    name = name_or_path or "default"
+    bundled = bundled_profiles()
+    if name in bundled:
+        return bundled[name]
+    path = Path(name)
+    if path.is_file():
+        return path
+    known = ", ".join(bundled) or "none"
+    raise ProfileError(name, [f"{name}: no such file, and not a bundled profile ({known})"])
+
+
+def load_profile(name_or_path: str | None = None) -> Profile:
+    path = resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(str(path), [f"{path}: cannot read: {exc.strerror}"]) from None
+    return parse_profile(text, str(path))
+
+
+def parse_profile(text: str, source: str = "<profile>") -> Profile:
+    """Validate YAML text; errors name `source:line` and the dotted field path."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError(source, [f"{where}: not valid YAML: {problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ProfileError(source, [f"{source}:1: a profile is a mapping of sections"])
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = _line_of(node, loc)
+            field = ".".join(str(part) for part in loc) or "(profile)"
+            problems.append(f"{source}:{line}: {field}: {error['msg']}")
+        raise ProfileError(source, problems) from None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """Line (1-based) of the deepest YAML node on the error's path."""
+    line = 1 if node is None else node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    child = value
+                    line = key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                child = node.value[part]
+                line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line

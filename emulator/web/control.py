@@ -1,0 +1,240 @@
+"""The emulator's own control API under /_emulator/ (DESIGN.md, "Control API").
+
+Never part of a real device. JSON in and out; errors use the same
+`{"code", "reason"}` envelope as the device API, with the HTTP status saying
+what kind of problem it is (400 bad input, 401 token, 409 not possible now).
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from emulator.app import DEVICE_APP, DeviceApp
+from emulator.clock import ClockError
+from emulator.core.device import SIM_EVENTS, Slot
+from emulator.core.sim import IllegalTransition
+from emulator.journal import KINDS
+from emulator.web.middleware import DREQ, json_response
+from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
+from emulator.wire.errors import ApiError
+from emulator.wire.ports import PortListError
+
+MAX_ADVANCE = 400 * 86_400  # a year and a bit of virtual time per call
+
+
+def _authorize(request: web.Request, dev: DeviceApp) -> None:
+    token = dev.control_token
+    if not token:
+        return
+    given = request.headers.get("X-Emulator-Token", "")
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        given = auth[7:].strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise ApiError(401, "control API token missing or wrong: send X-Emulator-Token", 401)
+
+
+async def _json_object(request: web.Request, required: bool = True) -> dict[str, Any]:
+    raw = await read_body(request)
+    body = parse_json(raw) if raw.strip() else None
+    request[DREQ] = DeviceRequest(request.path, request.method, dict(request.query), body, raw)
+    if body is None and not required:
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError.bad_request("body: expected a JSON object")
+    return body
+
+
+def _dev(request: web.Request) -> DeviceApp:
+    dev = request.app[DEVICE_APP]
+    _authorize(request, dev)
+    return dev
+
+
+def slot_json(dev: DeviceApp, slot: Slot) -> dict[str, Any]:
+    card = slot.card
+    return {
+        "slot": dev.device.names.format(slot.port, slot.index),
+        "st": int(slot.state),
+        "status": str(slot.state),
+        "sim": None
+        if card is None
+        else {
+            "imsi": card.imsi,
+            "iccid": card.iccid,
+            "number": card.number,
+            "operator": card.operator,
+            "balance": card.balance,
+            "signal": card.signal,
+            "blocked": card.blocked,
+            "read_error": card.read_error,
+            "register_fail": card.register_fail,
+        },
+    }
+
+
+def clock_json(dev: DeviceApp) -> dict[str, Any]:
+    clock = dev.runtime.clock
+    now = clock.now()
+    return {
+        "kind": clock.kind,
+        "now": round(now, 3),
+        "iso": datetime.fromtimestamp(now, UTC).isoformat(),
+        "pending_timers": clock.pending,
+    }
+
+
+async def health(request: web.Request) -> web.Response:
+    dev = request.app[DEVICE_APP]
+    return json_response({"status": "ok", "device": dev.identity.name})
+
+
+async def state(request: web.Request) -> web.Response:
+    """Everything a test script may want to assert on, in one document."""
+    dev = _dev(request)
+    device = dev.device
+    settings = device.settings
+    ports = [
+        {
+            "port": port.number,
+            "current": device.names.format(port.number, port.current),
+            "imei": device.imei(port.number),
+            "seq": port.seq,
+            "slots": [slot_json(dev, s) for s in port.slots],
+        }
+        for port in device.ports
+    ]
+    doc = {
+        "device": {
+            "name": dev.identity.name,
+            "mac": dev.identity.mac,
+            "ip": dev.identity.ip,
+            "firmware": dev.identity.firmware,
+            "max_ports": dev.identity.max_ports,
+            "max_slots": dev.identity.max_slots,
+            "ssrc": device.ssrc,
+            "boots": device.boots,
+            "rebooting_until": device.unavailable_until,
+        },
+        "clock": clock_json(dev),
+        "settings": {
+            "status_url": settings.status_url,
+            "status_period": settings.status_period,
+            "status_all_sims": settings.status_all_sims,
+            "sr_url": settings.sr_url,
+            "sms_url": settings.sms_url,
+            "sr_cnt": settings.sr_cnt,
+            "sr_prd": settings.sr_prd,
+            "sms_cnt": settings.sms_cnt,
+            "sms_prd": settings.sms_prd,
+            "auto_fail_sim_switch": settings.auto_fail_sim_switch,
+        },
+        "push": {
+            url: {
+                "queued": len(t.queue),
+                "delivered": t.delivered,
+                "failed_attempts": t.failed_attempts,
+                "dropped": t.dropped,
+                "retrying": t.retry is not None,
+            }
+            for url, t in dev.pusher.targets.items()
+        },
+        "ports": ports,
+    }
+    for section in dev.state_sections:
+        doc.update(section(dev))
+    return json_response(doc)
+
+
+async def sim_event(request: web.Request) -> web.Response:
+    """Something happens to the SIM in one slot: {"event": "block"} on /sims/3B."""
+    dev = _dev(request)
+    body = await _json_object(request)
+    device = dev.device
+    try:
+        ref = device.names.parse_name(request.match_info["slot"])
+    except PortListError as exc:
+        raise ApiError.bad_request(f"slot: {exc}") from None
+    if ref.slot is None:
+        raise ApiError.bad_request(
+            f"slot: {request.match_info['slot']!r} names a port; name a slot like 3B"
+        )
+    event = body.get("event")
+    if not isinstance(event, str) or event not in SIM_EVENTS:
+        raise ApiError.bad_request(f"event: {event!r} is not one of {', '.join(SIM_EVENTS)}")
+    params = {k: v for k, v in body.items() if k != "event"}
+    try:
+        slot = device.sim_event(ref, event, params)
+    except IllegalTransition as exc:
+        raise ApiError(409, str(exc), 409) from None
+    except ValueError as exc:
+        raise ApiError.bad_request(str(exc)) from None
+    dev.log.info("sim_event", port=ref.port, slot=ref.slot, sim_event=event, st=int(slot.state))
+    return json_response(slot_json(dev, slot))
+
+
+async def advance(request: web.Request) -> web.Response:
+    """Move the virtual clock; answers when every due timer ran and its callbacks were sent."""
+    dev = _dev(request)
+    body = await _json_object(request)
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ApiError.bad_request(f"seconds: {seconds!r} is not a number")
+    if not 0 <= seconds <= MAX_ADVANCE:
+        raise ApiError.bad_request(f"seconds: {seconds} is outside 0-{MAX_ADVANCE}")
+    try:
+        fired = await dev.runtime.advance(float(seconds))
+    except ClockError as exc:
+        raise ApiError(409, str(exc), 409) from None
+    return json_response({"fired": fired, **clock_json(dev)})
+
+
+async def clock(request: web.Request) -> web.Response:
+    return json_response(clock_json(_dev(request)))
+
+
+async def journal(request: web.Request) -> web.Response:
+    """Entries since an id, filtered by kind and type: ?kind=callback&type=port-status&since=12."""
+    dev = _dev(request)
+    kind = request.query.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise ApiError.bad_request(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    since = as_int(request.query.get("since", "0"), "since", 0)
+    limit = as_int(request.query.get("limit", "100000"), "limit", 1, 1_000_000)
+    entries = []
+    for entry in dev.journal.query(kind, request.query.get("type"), since):
+        entries.append(entry.as_json())
+        if len(entries) >= limit:
+            break
+    return json_response(
+        {"entries": entries, "last_id": dev.journal.last_id, "evicted": dev.journal.evicted}
+    )
+
+
+async def clear_journal(request: web.Request) -> web.Response:
+    dev = _dev(request)
+    return json_response({"cleared": dev.journal.clear(), "last_id": dev.journal.last_id})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Back to the profile's initial state (the clock keeps its time)."""
+    dev = _dev(request)
+    dev.reset()
+    dev.log.info("reset")
+    return json_response({"status": "ok"})
+
+
+def register(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/_emulator/health", health)
+    r.add_get("/_emulator/state", state)
+    r.add_post("/_emulator/sims/{slot}", sim_event)
+    r.add_get("/_emulator/clock", clock)
+    r.add_post("/_emulator/clock/advance", advance)
+    r.add_get("/_emulator/journal", journal)
+    r.add_delete("/_emulator/journal", clear_journal)
+    r.add_post("/_emulator/reset", reset)

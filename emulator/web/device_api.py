@@ -1,0 +1,157 @@
+"""Status and command endpoints of the device API (spec 4 and 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from emulator.app import DEVICE_APP
+from emulator.core.device import CommandError, Device
+from emulator.core.settings import SettingError
+from emulator.web.auth import open_request
+from emulator.web.middleware import json_response
+from emulator.web.request import as_flag, as_int, as_str
+from emulator.wire.callbacks import render
+from emulator.wire.commands import PORT_OPS, RESERVED, CommandBody, Op
+from emulator.wire.errors import ApiError, validation_reason
+from emulator.wire.ports import PortRef
+
+CMD_OK = {"code": 0, "reason": "OK"}  # example 6.4.2: send_cmd answers code 0
+
+
+async def get_status(request: web.Request) -> web.Response:
+    """Answer dev-status and (re)subscribe the status URL (spec 4.1, example 6.4.1)."""
+    dreq = await open_request(request)
+    dev = request.app[DEVICE_APP]
+    device = dev.device
+    url = dreq.param("url")
+    period = dreq.param("period")
+    all_sims = dreq.param("all_sims")
+    url_text = None if url is None else as_str(url, "url", 2048)
+    period_value = None if period is None else as_int(period, "period", 0, 86_400)
+    all_flag = None if all_sims is None else as_flag(all_sims, "all_sims")
+    if url_text is not None and period_value is None:
+        period_value = 60  # spec 4.1.2 default
+    if url_text is not None or period_value is not None or all_flag is not None:
+        try:
+            device.subscribe_status(url_text, period_value, all_flag)
+        except SettingError as exc:
+            raise ApiError.bad_request(f"url: {exc}") from None
+        dev.log.info(
+            "status_subscribed",
+            url=device.settings.status_url,
+            period=device.settings.status_period,
+        )
+    event = device.dev_status(all_sims=all_flag)
+    return json_response(render(event, device.names))
+
+
+def _command(dreq: Any) -> CommandBody:
+    """The command from the JSON body, or from query parameters (op=..&ports=..)."""
+    if dreq.body is not None:
+        if not isinstance(dreq.body, dict):
+            raise ApiError.bad_request('body: a command is a JSON object like {"op": "lock"}')
+        source = {k: v for k, v in dreq.body.items() if isinstance(k, str)}
+        for key, value in dreq.query.items():
+            if key in ("op", "ports") and key not in source:
+                source[key] = value
+    else:
+        # op=get&sms_url&sr_url: names without values name the settings to read.
+        source = dict(dreq.query)
+    if "op" not in {k.lower() for k in source}:
+        raise ApiError(
+            15,
+            "Invalid CMD: no op given; use op=lock|unlock|switch|reset|"
+            "save|reboot|get|set or a multiple command body",
+        )
+    source = {k.lower() if k.lower() in RESERVED else k: v for k, v in source.items()}
+    try:
+        return CommandBody.model_validate(source)
+    except ValidationError as exc:
+        raise ApiError.bad_request(validation_reason(exc)) from None
+
+
+def _op(text: str) -> Op:
+    try:
+        return Op(text.strip().lower())
+    except ValueError:
+        known = ", ".join(o.value for o in Op)
+        raise ApiError(15, f"Invalid CMD: unknown op {text!r}; known: {known}") from None
+
+
+def _plan_port_op(device: Device, op: Op, ports: str | None) -> tuple[Op, list[PortRef]]:
+    if ports is None or not ports.strip():
+        raise ApiError(2, f"Invalid Port: op={op.value} needs ports, e.g. ports=1A,2B,4-32")
+    try:
+        refs = device.parse_ports(ports)
+    except CommandError as exc:
+        raise ApiError(exc.code, exc.reason) from None
+    return op, refs
+
+
+async def send_cmd(request: web.Request) -> web.Response:
+    """Run a command on the device (spec 5, example 6.4.2)."""
+    dreq = await open_request(request)
+    dev = request.app[DEVICE_APP]
+    device = dev.device
+    body = _command(dreq)
+    op = _op(body.op)
+
+    # Validate everything first, so a command with one bad part changes nothing.
+    plan: list[tuple[Op, list[PortRef]]] = []
+    if op == Op.MULTIPLE:
+        if not body.ops:
+            raise ApiError(15, "Invalid CMD: op=multiple needs a non-empty 'ops' array")
+        for index, sub in enumerate(body.ops):
+            sub_op = _op(sub.op)
+            if sub_op not in PORT_OPS:
+                raise ApiError(
+                    15,
+                    f"Invalid CMD: ops.{index}.op {sub.op!r} is not one of "
+                    "lock, unlock, switch, reset",
+                )
+            plan.append(_plan_port_op(device, sub_op, sub.ports))
+    elif op in PORT_OPS:
+        plan.append(_plan_port_op(device, op, body.ports))
+
+    auto_switch = None
+    if body.auto_fail_sim_switch is not None:
+        auto_switch = as_flag(body.auto_fail_sim_switch, "auto_fail_sim_switch")
+
+    answer: dict[str, Any] = dict(CMD_OK)
+    if op == Op.GET:
+        names = list(body.settings())
+        if not names:
+            raise ApiError(15, "Invalid CMD: op=get needs setting names, e.g. op=get&sms_url")
+        try:
+            answer.update(device.get_settings(names))
+        except SettingError as exc:
+            raise ApiError(15, f"Invalid CMD: {exc}") from None
+    elif op == Op.SET:
+        values = body.settings()
+        if not values and auto_switch is None:
+            raise ApiError(15, "Invalid CMD: op=set needs name=value pairs, e.g. sms_url=...")
+        try:
+            device.set_settings(values)
+        except SettingError as exc:
+            raise ApiError(15, f"Invalid CMD: {exc}") from None
+
+    if auto_switch is not None:
+        device.settings.auto_fail_sim_switch = auto_switch
+    for port_op, refs in plan:
+        getattr(device, port_op.value)(refs)
+    if op == Op.SAVE:
+        device.save()
+    elif op == Op.REBOOT:
+        device.reboot()
+    dev.log.info("command", op=op.value, ports=body.ports, ops=len(plan))
+    return json_response(answer)
+
+
+def register(app: web.Application) -> None:
+    app.router.add_route("GET", "/goip_get_status.html", get_status)
+    app.router.add_route("POST", "/goip_get_status.html", get_status)
+    app.router.add_route("GET", "/goip_send_cmd.html", send_cmd)
+    app.router.add_route("POST", "/goip_send_cmd.html", send_cmd)

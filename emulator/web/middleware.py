@@ -1,0 +1,123 @@
+"""What every request goes through: reachability, error envelopes and the journal.
+
+`ApiError` becomes the endpoint's envelope with its HTTP status; a route that
+does not exist is a JSON 404/405. An unexpected exception is logged with its
+traceback and answered `{"code": 7, "reason": "Server Error"}` with HTTP 500:
+a bug stays visible to the property tests instead of being dressed up as success.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from emulator.app import DEVICE_APP
+from emulator.core.device import DeviceUnavailable
+from emulator.web.request import MAX_BODY, DeviceRequest
+from emulator.wire.errors import ApiError
+
+CONTENT_TYPE = "application/json;charset=utf-8"
+CLIENT_MAX_SIZE = MAX_BODY + 1
+CONTROL_PREFIX = "/_emulator/"
+DREQ = "goip.dreq"
+DOC = "goip.doc"
+_SECRET = frozenset({"password", "auth", "token"})
+_QUIET = frozenset({"/_emulator/journal", "/_emulator/health", "/_emulator/metrics"})
+log = structlog.get_logger("emulator.web")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_response(doc: Any, status: int = 200) -> web.Response:
+    """A JSON answer with the device's exact Content-Type (INTERPRETATION.md, Envelopes)."""
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    response = web.Response(body=body, status=status, headers={"Content-Type": CONTENT_TYPE})
+    response[DOC] = doc
+    return response
+
+
+def redact(data: Any) -> Any:
+    """Credentials never reach the journal or the logs."""
+    if isinstance(data, dict):
+        return {
+            k: ("***" if isinstance(k, str) and k.lower() in _SECRET else redact(v))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [redact(v) for v in data]
+    return data
+
+
+def endpoint_name(path: str) -> str:
+    """'/goip_post_sms.html' -> 'goip_post_sms'; control paths keep their shape."""
+    if path.startswith(CONTROL_PREFIX):
+        return path[len(CONTROL_PREFIX) :] or "/"
+    return path.lstrip("/").removesuffix(".html").removesuffix(".json") or "/"
+
+
+async def _drop(request: web.Request) -> web.StreamResponse:
+    """Behave like a host that is not answering: close the connection, send nothing."""
+    if request.transport is not None:
+        request.transport.close()
+    response = web.StreamResponse()
+    response.force_close()
+    return response
+
+
+@web.middleware
+async def journal_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    dev = request.app[DEVICE_APP]
+    control = request.path.startswith(CONTROL_PREFIX)
+    try:
+        if not control:
+            dev.device.check_available()
+        response = await handler(request)
+    except DeviceUnavailable as exc:
+        dev.journal.record(
+            "request",
+            endpoint_name(request.path),
+            method=request.method,
+            path=request.path,
+            status=0,
+            outcome="dropped",
+            reason=str(exc),
+        )
+        return await _drop(request)
+    except ApiError as exc:
+        response = json_response(exc.envelope(), exc.http_status)
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            reason = exc.reason if exc.status != 404 else f"no such endpoint {request.path}"
+            response = json_response({"code": exc.status, "reason": reason}, exc.status)
+            if exc.status == 405:
+                response.headers.update({k: v for k, v in exc.headers.items() if k == "Allow"})
+        else:
+            raise
+    except Exception:
+        log.exception("request_failed", device=dev.identity.name, path=request.path)
+        response = json_response({"code": 7, "reason": "Server Error"}, 500)
+
+    if request.path not in _QUIET:
+        _record(dev, request, response, control)
+    return response
+
+
+def _record(dev: Any, request: web.Request, response: web.StreamResponse, control: bool) -> None:
+    dreq: DeviceRequest | None = request.get(DREQ)
+    data: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "query": redact(dict(request.query)),
+        "status": response.status,
+    }
+    if dreq is not None and dreq.body is not None:
+        data["body"] = redact(dreq.body)
+    if isinstance(response, web.Response) and DOC in response:
+        data["answer"] = response[DOC]
+    kind = "control" if control else "request"
+    dev.journal.record(kind, endpoint_name(request.path), **data)
+    dev.log.debug("served", kind=kind, path=request.path, status=response.status)

@@ -1,0 +1,152 @@
+"""Reading a device API request: parameters, JSON body and credentials.
+
+Parameter names are matched case-insensitively (`Username=` appears in the
+spec's examples). For POST, credentials and other parameters may also come as
+top-level attributes of the JSON body (spec 6.3.1.2 note). Clients send numbers
+as strings and strings as numbers; `int_param` and friends accept both and name
+the field when neither fits (INTERPRETATION.md, "Lenient input").
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from emulator.wire.errors import ApiError
+
+MAX_BODY = 1024 * 1024  # a real device's web server refuses larger posts too
+_DIGITS = re.compile(r"\s*-?\d+\s*")
+
+
+@dataclass(slots=True)
+class DeviceRequest:
+    """A request's parameters (names lowercased) and its JSON body, if any."""
+
+    path: str
+    method: str
+    query: dict[str, str]
+    body: Any = None
+    raw: bytes = b""
+    user: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> Any:
+        """A query parameter, or for a JSON object body a top-level attribute of that name."""
+        if name in self.query:
+            return self.query[name]
+        if isinstance(self.body, dict):
+            for key, value in self.body.items():
+                if isinstance(key, str) and key.lower() == name:
+                    return value
+        return None
+
+    def has(self, name: str) -> bool:
+        return self.param(name) is not None
+
+
+def _query(request: web.Request) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in request.query.items():
+        name = key.lower()
+        if name in out and out[name] != value:
+            raise ApiError.bad_request(
+                f"parameter {name!r} is given more than once with different values"
+            )
+        out[name] = value
+    return out
+
+
+async def read_body(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ApiError(413, f"body of {request.content_length} bytes is over {MAX_BODY}", 413)
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(65536):
+        data += chunk
+        if len(data) > MAX_BODY:
+            raise ApiError(413, f"body is over {MAX_BODY} bytes", 413)
+    return bytes(data)
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError.bad_request(f"body is not UTF-8: byte {exc.start} is invalid") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError.bad_request(
+            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise ApiError.bad_request("body is not valid JSON: nested too deeply") from None
+
+
+async def read_request(request: web.Request) -> DeviceRequest:
+    """Query and JSON body of a device API request; bad JSON is a 400 naming the problem."""
+    dreq = DeviceRequest(path=request.path, method=request.method, query=_query(request))
+    if request.method == "POST":
+        dreq.raw = await read_body(request)
+        if dreq.raw.strip():
+            dreq.body = parse_json(dreq.raw)
+    return dreq
+
+
+def check_credentials(dreq: DeviceRequest, username: str, password: str) -> bool:
+    """username/password from the query or the body, compared in constant time."""
+    user, pwd = dreq.param("username"), dreq.param("password")
+    if not isinstance(user, str) or not isinstance(pwd, str):
+        return False
+    ok_user = hmac.compare_digest(user.encode(), username.encode())
+    ok_pwd = hmac.compare_digest(pwd.encode(), password.encode())
+    if ok_user and ok_pwd:
+        dreq.user = user
+        return True
+    return False
+
+
+# -- lenient scalar parameters ---------------------------------------------------------
+
+
+def as_int(value: Any, name: str, low: int | None = None, high: int | None = None) -> int:
+    """A JSON number or a string of digits, within [low, high]; else a 400 naming `name`."""
+    if isinstance(value, bool):
+        raise ApiError.bad_request(f"{name}: {value!r} is not a whole number")
+    if isinstance(value, str) and _DIGITS.fullmatch(value) and len(value.strip()) <= 18:
+        value = int(value)
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
+    if not isinstance(value, int):
+        raise ApiError.bad_request(f"{name}: {_show(value)} is not a whole number")
+    if low is not None and value < low:
+        raise ApiError.bad_request(f"{name}: {value} is below {low}")
+    if high is not None and value > high:
+        raise ApiError.bad_request(f"{name}: {value} is above {high}")
+    return value
+
+
+def as_flag(value: Any, name: str) -> bool:
+    return as_int(value, name, 0, 1) == 1
+
+
+def as_str(value: Any, name: str, max_len: int = 4096) -> str:
+    """A string; numbers are accepted and written in decimal (lenient firmware parser)."""
+    if isinstance(value, bool) or value is None:
+        raise ApiError.bad_request(f"{name}: {_show(value)} is not text")
+    if isinstance(value, int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ApiError.bad_request(f"{name}: {_show(value)} is not text")
+    if len(value) > max_len:
+        raise ApiError.bad_request(f"{name}: {len(value)} characters is over {max_len}")
+    return value
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=True, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
