@@ -24,6 +24,7 @@ from emulator.core.sim import (
     SimEvent,
     next_state,
 )
+from emulator.core.stats import Stats
 from emulator.core.timers import TimerHandle, Timers
 from emulator.profile import Profile, SimSpec
 from emulator.wire.ports import LETTERS, PortListError, PortNames, PortRef
@@ -111,6 +112,8 @@ class Device:
         )
         self.names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
         self.outbox = Outbox()
+        offset = spec.tzinfo.utcoffset(None)
+        self.stats = Stats(timers.now, offset.total_seconds() if offset else 0.0)
         self.saved = self._initial_settings()
         self.settings = self.saved.copy()
         self.ports = self._build_ports()

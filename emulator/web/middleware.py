@@ -23,8 +23,8 @@ from emulator.wire.errors import ApiError
 CONTENT_TYPE = "application/json;charset=utf-8"
 CLIENT_MAX_SIZE = MAX_BODY + 1
 CONTROL_PREFIX = "/_emulator/"
-DREQ = "goip.dreq"
-DOC = "goip.doc"
+DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
+DOC: web.ResponseKey[Any] = web.ResponseKey("goip_doc", object)
 _SECRET = frozenset({"password", "auth", "token"})
 _QUIET = frozenset({"/_emulator/journal", "/_emulator/health", "/_emulator/metrics"})
 log = structlog.get_logger("emulator.web")

@@ -1,0 +1,171 @@
+"""Shared fixtures: devices on a virtual clock, a gateway behind the aiohttp test
+client, and a real HTTP callback receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from emulator.app import DeviceApp, Runtime, build_app
+from emulator.clock import VirtualClock
+from emulator.core.device import Device
+from emulator.profile import Profile, parse_profile
+
+CREDS = {"username": "root", "password": "root"}
+
+
+def make_profile(text: str = "", **sections: Any) -> Profile:
+    """A profile from YAML text and/or sections given as dicts (sections win)."""
+    data = yaml.safe_load(text) if text else {}
+    data = data or {}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return parse_profile(yaml.safe_dump(data), "<test>")
+
+
+SMALL = {"device": {"ports": 4, "slots": 2}, "behaviour": {"registration_time": 5}}
+
+
+def make_device(profile: Profile | None = None, seed: int = 1) -> tuple[Device, VirtualClock]:
+    """A core device on a virtual clock, no event loop needed."""
+    profile = profile or make_profile(**SMALL)
+    clock = VirtualClock(profile.start_time.timestamp())
+    return Device(profile, clock, random.Random(seed)), clock
+
+
+@dataclass
+class Received:
+    path: str
+    doc: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Receiver:
+    """A real callback receiver: records every POST, can pretend to be down."""
+
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    status: int = 200  # answer given while up
+    down: bool = False  # answer 503 to everything
+    fail_next: int = 0  # answer 500 to the next N requests
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def of_type(self, kind: str) -> list[Any]:
+        return [
+            r.doc for r in self.received if isinstance(r.doc, dict) and r.doc.get("type") == kind
+        ]
+
+    async def wait_for(self, predicate: Callable[[Receiver], bool], timeout: float = 10.0) -> None:
+        async def loop() -> None:
+            while not predicate(self):
+                self.arrived.clear()
+                await self.arrived.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+
+@pytest.fixture
+async def receiver(aiohttp_server: Callable[..., Any]) -> AsyncIterator[Receiver]:
+    rec = Receiver()
+
+    async def handle(request: web.Request) -> web.Response:
+        raw = await request.read()
+        if rec.down:
+            return web.Response(status=503)
+        if rec.fail_next > 0:
+            rec.fail_next -= 1
+            return web.Response(status=500)
+        try:
+            doc: Any = json.loads(raw)
+        except ValueError:
+            doc = raw
+        rec.received.append(Received(request.path_qs, doc, dict(request.headers)))
+        rec.arrived.set()
+        return web.Response(status=rec.status, text="OK")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    rec.url = str(server.make_url("/"))
+    yield rec
+
+
+@dataclass
+class Gateway:
+    """One device behind the aiohttp test client, on a virtual clock."""
+
+    runtime: Runtime
+    dev: DeviceApp
+    client: TestClient
+
+    @property
+    def device(self) -> Device:
+        return self.dev.device
+
+    @property
+    def clock(self) -> VirtualClock:
+        assert isinstance(self.runtime.clock, VirtualClock)
+        return self.runtime.clock
+
+    async def advance(self, seconds: float) -> None:
+        await self.runtime.advance(seconds)
+
+    async def get(self, path: str, **params: Any) -> tuple[int, Any]:
+        resp = await self.client.get(path, params={k: str(v) for k, v in params.items()})
+        return resp.status, await resp.json(content_type=None)
+
+    async def post(self, path: str, body: Any, **params: Any) -> tuple[int, Any]:
+        data = body if isinstance(body, bytes | str) else json.dumps(body)
+        resp = await self.client.post(
+            path, data=data, params={k: str(v) for k, v in params.items()}
+        )
+        return resp.status, await resp.json(content_type=None)
+
+    def journal(self, kind: str | None = None, type_: str | None = None) -> list[Any]:
+        return [e.as_json() for e in self.dev.journal.query(kind, type_)]
+
+
+async def start_gateway(profile: Profile, seed: int | None = None) -> Gateway:
+    clock = VirtualClock(profile.start_time.timestamp())
+    runtime = Runtime(profile, clock, seed)
+    dev = runtime.add_device()
+    client = TestClient(TestServer(build_app(dev), host="127.0.0.1"))
+    await client.start_server()
+    return Gateway(runtime, dev, client)
+
+
+@pytest.fixture
+async def gateway_factory() -> AsyncIterator[Callable[..., Any]]:
+    """Call with a Profile (default: 4 ports x 2 slots, 5 s registration)."""
+    made: list[Gateway] = []
+
+    async def factory(profile: Profile | None = None, seed: int | None = None) -> Gateway:
+        gw = await start_gateway(profile or make_profile(**SMALL), seed)
+        made.append(gw)
+        return gw
+
+    yield factory
+    for gw in made:
+        await gw.client.close()
+        await gw.runtime.close()
+
+
+@pytest.fixture
+async def gateway(gateway_factory: Callable[..., Any]) -> Gateway:
+    """A registered 4x2 device: the clock has run past registration."""
+    gw: Gateway = await gateway_factory()
+    await gw.advance(10)
+    return gw

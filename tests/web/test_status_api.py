@@ -1,0 +1,57 @@
+"""goip_get_status.html (spec 4) through the aiohttp test client."""
+
+from conftest import CREDS, SMALL, make_profile
+
+
+async def test_status_answers_dev_status_of_example_641(gateway):
+    status, doc = await gateway.get("/goip_get_status.html", **CREDS)
+    assert status == 200
+    assert doc["type"] == "dev-status"
+    assert doc["max-ports"] == 4 and doc["max-slot"] == 2 and doc["max-slots"] == 2
+    assert [e["port"] for e in doc["status"]] == ["1A", "2A", "3A", "4A"]
+    entry = doc["status"][0]
+    assert list(entry) == [
+        "port",
+        "sim",
+        "seq",
+        "st",
+        "imei",
+        "iccid",
+        "imsi",
+        "sn",
+        "opr",
+        "bal",
+        "sig",
+        "tot_dur",
+        "mon_dur",
+        "day_dur",
+    ]
+    assert entry["st"] == 3 and entry["opr"] == "46001 CHINA UNICOM GSM"
+    assert entry["bal"] == "100.00"
+
+
+async def test_subscription_pushes_dev_status_every_period(gateway, receiver):
+    status, _ = await gateway.get("/goip_get_status.html", url=receiver.url, period=30, **CREDS)
+    assert status == 200
+    assert gateway.device.settings.status_period == 60  # 1-59 is raised to 60
+    await gateway.advance(59)
+    assert receiver.of_type("dev-status") == []
+    await gateway.advance(1)
+    pushed = receiver.of_type("dev-status")
+    assert len(pushed) == 1
+    assert receiver.received[0].headers["Content-Type"] == "application/json;charset=utf-8"
+    await gateway.advance(120)
+    assert [d["seq"] for d in receiver.of_type("dev-status")] == [2, 3, 4]
+
+
+async def test_wrong_credentials_change_nothing(gateway, receiver):
+    status, doc = await gateway.get(
+        "/goip_get_status.html", url=receiver.url, username="root", password="nope"
+    )
+    assert (status, doc) == (200, {"code": 1, "reason": "Invalid User"})
+    assert gateway.device.settings.status_url is None
+
+
+async def test_small_profile_fixture_builds(gateway_factory):
+    gw = await gateway_factory(make_profile(**SMALL))
+    assert len(gw.device.ports) == 4
