@@ -51,7 +51,7 @@ class Server:
             site = web.TCPSite(runner, self.host, port, reuse_address=True)
             await site.start()
             self._runners.append(runner)
-            bound = _bound_port(site)
+            bound = bound_port(site)
             host = f"[{self.host}]" if ":" in self.host else self.host
             self.urls.append(f"http://{host}:{bound}")
         return self.urls
@@ -63,7 +63,7 @@ class Server:
         await self.runtime.close()
 
 
-def _bound_port(site: web.TCPSite) -> int:
+def bound_port(site: web.TCPSite) -> int:
     server = site._server  # aiohttp keeps the asyncio server here; its sockets know the port
     sockets = getattr(server, "sockets", None) or []
     for sock in sockets:

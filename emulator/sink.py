@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.server import bound_port
+
 
 def summary(doc: Any) -> str:
     """One line that says what a callback is about."""
@@ -67,7 +69,8 @@ def run_sink(host: str, port: int, as_json: bool = False) -> int:
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
-        print(f"sink listening on http://{host}:{port}/", flush=True)
+        bound = bound_port(site)
+        print(f"sink listening on http://{host}:{bound}/", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -38,6 +38,17 @@ def make_profile(text: str = "", **sections: Any) -> Profile:
 SMALL = {"device": {"ports": 4, "slots": 2}, "behaviour": {"registration_time": 5}}
 
 
+def small(**sections: Any) -> Profile:
+    """The 4 ports x 2 slots test device, with some sections changed (merged one level deep)."""
+    merged: dict[str, Any] = {k: dict(v) for k, v in SMALL.items()}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return make_profile(**merged)
+
+
 def make_device(profile: Profile | None = None, seed: int = 1) -> tuple[Device, VirtualClock]:
     """A core device on a virtual clock, no event loop needed."""
     profile = profile or make_profile(**SMALL)

@@ -402,6 +402,8 @@ class Device:
     def lock(self, refs: list[PortRef]) -> None:
         """Lock a slot, or every slot of a port named without one (spec 5.1.3)."""
         for slot in self._slots_of(refs):
+            if slot.state == SimState.USER_LOCKED:
+                continue  # locking twice is not an error on the device
             port = self.ports[slot.port - 1]
             if port.current == slot.index:
                 self._cancel_progress(port)
@@ -460,11 +462,15 @@ class Device:
         if self._status_timer is not None:
             self._status_timer.cancel()
             self._status_timer = None
+        # A power cycle, not a transition: the module is off, and every sequence number
+        # (dev-status and per-port port-status) starts again from 1 after boot.
         for port in self.ports:
             self._cancel_progress(port)
+            port.seq = 0
             for slot in port.slots:
                 if slot.state in ACTIVE:
                     slot.state = SimState.IDLE
+        self.dev_status_seq = 0
         self.settings = self.saved.copy()
         self.unavailable_until = self.now() + self.profile.device.reboot_time
         self.later(self.profile.device.reboot_time, self._boot)

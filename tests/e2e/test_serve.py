@@ -1,0 +1,136 @@
+"""`goip-emulator serve` as a process, with a real callback receiver."""
+
+import subprocess
+import sys
+
+import aiohttp
+
+CREDS = {"username": "root", "password": "root"}
+
+
+async def test_subscribe_advance_and_receive_status_pushes(serve, receiver):
+    served = await serve("--clock", "virtual")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{served.url}/_emulator/health") as resp:
+            assert (await resp.json())["status"] == "ok"
+        async with http.get(
+            f"{served.url}/goip_get_status.html",
+            params={**CREDS, "url": receiver.url, "period": "60"},
+        ) as resp:
+            assert resp.headers["Content-Type"] == "application/json;charset=utf-8"
+            doc = await resp.json()
+            assert doc["type"] == "dev-status" and len(doc["status"]) == 32
+            assert {e["st"] for e in doc["status"]} == {11}  # SIMs detected at boot
+        async with http.post(
+            f"{served.url}/_emulator/clock/advance", json={"seconds": 120}
+        ) as resp:
+            assert resp.status == 200
+    port_status = receiver.of_type("port-status")
+    # every port: 11 -> 2 -> 3, pushed as it happened; the first push is seq 2 (11 was seq 1)
+    assert len(port_status) == 64
+    assert {d["port"] for d in port_status} == {f"{p}A" for p in range(1, 33)}
+    assert [d["st"] for d in port_status if d["port"] == "7A"] == [2, 3]
+    assert [d["seq"] for d in port_status if d["port"] == "7A"] == [2, 3]
+    dev_status = receiver.of_type("dev-status")
+    assert [d["seq"] for d in dev_status] == [2, 3]
+    assert all(e["st"] == 3 for e in dev_status[-1]["status"])
+    assert await served.stop() == 0
+
+
+async def test_sim_event_through_the_control_api_reaches_the_receiver(serve, receiver):
+    served = await serve("--clock", "virtual", "--profile", "default")
+    async with aiohttp.ClientSession() as http:
+        await http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 10})
+        await http.get(f"{served.url}/goip_get_status.html", params={**CREDS, "url": receiver.url})
+        async with http.post(f"{served.url}/_emulator/sims/5A", json={"event": "block"}) as r:
+            # 8 was pushed; auto switch has already moved the port on, leaving 5A idle
+            assert (await r.json())["st"] == 1
+        await http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 10})
+    pushed = [(d["port"], d["st"]) for d in receiver.of_type("port-status")]
+    # blocked, then auto switch to 5B which registers
+    assert pushed == [("5A", 8), ("5B", 11), ("5B", 2), ("5B", 3)]
+
+
+def test_validate_names_file_line_and_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("device:\n  ports: 8\n  slotz: 2\npush:\n  sr_cnt: zero\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"{bad}:3: device.slotz: Extra inputs are not permitted" in result.stderr
+    assert f"{bad}:5: push.sr_cnt:" in result.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "emulator", "validate", "emulator/profiles/default.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0 and "ok" in ok.stdout
+
+
+def test_profiles_lists_the_bundled_ones():
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "profiles"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("default")
+
+
+def test_serve_refuses_a_missing_profile_clearly():
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", "--profile", "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "nope: no such file, and not a bundled profile (default" in result.stderr
+
+
+async def test_fleet_devices_have_their_own_identity_and_control(serve):
+    served = await serve("--clock", "virtual", "--devices", "3", devices=3)
+    assert len(set(served.urls)) == 3
+    async with aiohttp.ClientSession() as http:
+        macs = []
+        for url in served.urls:
+            async with http.get(f"{url}/goip_get_status.html", params=CREDS) as resp:
+                macs.append((await resp.json())["mac"])
+        assert len(set(macs)) == 3
+        await http.post(f"{served.urls[1]}/_emulator/sims/1A", json={"event": "remove"})
+        states = []
+        for url in served.urls:
+            async with http.get(f"{url}/_emulator/state") as resp:
+                states.append((await resp.json())["ports"][0]["slots"][0]["st"])
+        assert states == [11, 0, 11]
+
+
+async def test_sink_prints_what_arrives(tmp_path):
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        "sink",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        assert line.startswith("sink listening on http://127.0.0.1:")
+        url = line.split()[-1]
+        async with aiohttp.ClientSession() as http:
+            doc = {"type": "port-status", "port": "2B", "seq": 4, "status": "3 OK"}
+            async with http.post(url, json=doc) as resp:
+                assert resp.status == 200
+        summary = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        assert "port-status 2B seq=4 3 OK" in summary
+    finally:
+        proc.terminate()
+        await proc.wait()
