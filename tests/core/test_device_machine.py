@@ -2,10 +2,10 @@
 every port stays in a legal state, and every change of a port's current SIM is pushed
 exactly once, in order, with consecutive per-port seq numbers."""
 
+from conftest import make_device, small
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from conftest import make_device, small
 
 from emulator.core.codes import SimState
 from emulator.core.device import SIM_EVENTS
