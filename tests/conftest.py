@@ -14,6 +14,7 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from serving import serve  # noqa: F401  (the fixture that starts `goip-emulator serve`)
 
 from emulator.app import DeviceApp, Runtime, build_app
 from emulator.clock import VirtualClock

@@ -1,4 +1,4 @@
-"""Start the real command line program, as a user would."""
+"""Start the real command line program, as a user would (the `serve` fixture)."""
 
 from __future__ import annotations
 
