@@ -19,6 +19,7 @@ from aiohttp import web
 from emulator.clock import Clock, RealClock, VirtualClock
 from emulator.core.device import Device
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
+from emulator.faults import Faults
 from emulator.journal import Journal
 from emulator.profile import Profile
 from emulator.push.pusher import Pusher
@@ -124,6 +125,7 @@ class DeviceApp:
             rng=device_rng(runtime.seed, index, "push"),
         )
         # Later modules hook in here: run on every new device, and add sections to /state.
+        self.faults = Faults(device_rng(runtime.seed, index, "faults"))
         self.extensions: list[Callable[[DeviceApp], None]] = []
         self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
         self.device = self._new_device()
@@ -153,6 +155,7 @@ class DeviceApp:
         self.device.shutdown()
         self.pusher.clear()
         self.journal.clear()
+        self.faults.clear()
         self.device = self._new_device()
         for extend in self.extensions:
             extend(self)

@@ -12,15 +12,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from emulator.app import DEVICE_APP, DeviceApp
 from emulator.clock import ClockError
 from emulator.core.device import SIM_EVENTS, Slot
 from emulator.core.sim import IllegalTransition
+from emulator.faults import FaultSpec
 from emulator.journal import KINDS
 from emulator.web.middleware import DREQ, json_response
 from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
-from emulator.wire.errors import ApiError
+from emulator.wire.errors import ApiError, validation_reason
 from emulator.wire.ports import PortListError
 
 MAX_ADVANCE = 400 * 86_400  # a year and a bit of virtual time per call
@@ -228,6 +230,39 @@ async def reset(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+async def add_fault(request: web.Request) -> web.Response:
+    """Inject an HTTP fault on the device API: {"action": "error", "status": 503, "count": 3}."""
+    dev = _dev(request)
+    body = await _json_object(request)
+    try:
+        spec = FaultSpec.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError.bad_request(validation_reason(exc)) from None
+    now = dev.runtime.clock.now()
+    fault = dev.faults.add(spec, now)
+    dev.log.info("fault_added", fault=fault.id, action=spec.action, endpoint=spec.endpoint)
+    return json_response(fault.as_json(now))
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    dev = _dev(request)
+    now = dev.runtime.clock.now()
+    return json_response({"faults": [f.as_json(now) for f in dev.faults.list()]})
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    dev = _dev(request)
+    return json_response({"cleared": dev.faults.clear()})
+
+
+async def remove_fault(request: web.Request) -> web.Response:
+    dev = _dev(request)
+    fault_id = as_int(request.match_info["fault_id"], "fault id", 1)
+    if not dev.faults.remove(fault_id):
+        raise ApiError(404, f"no fault #{fault_id}", 404)
+    return json_response({"cleared": 1})
+
+
 def register(app: web.Application) -> None:
     r = app.router
     r.add_get("/_emulator/health", health)
@@ -238,3 +273,7 @@ def register(app: web.Application) -> None:
     r.add_get("/_emulator/journal", journal)
     r.add_delete("/_emulator/journal", clear_journal)
     r.add_post("/_emulator/reset", reset)
+    r.add_get("/_emulator/faults", list_faults)
+    r.add_post("/_emulator/faults", add_fault)
+    r.add_delete("/_emulator/faults", clear_faults)
+    r.add_delete("/_emulator/faults/{fault_id}", remove_fault)

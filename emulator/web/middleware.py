@@ -8,6 +8,7 @@ a bug stays visible to the property tests instead of being dressed up as success
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
+from emulator.faults import Hit
 from emulator.web.request import MAX_BODY, DeviceRequest
 from emulator.wire.errors import ApiError
 
@@ -68,6 +70,28 @@ async def _drop(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _inject(dev: Any, request: web.Request, hit: Hit) -> web.StreamResponse | None:
+    """Apply an injected fault; None means: go on and answer normally (after a delay)."""
+    dev.journal.record(
+        "request",
+        endpoint_name(request.path),
+        method=request.method,
+        path=request.path,
+        outcome="fault",
+        fault=hit.fault_id,
+        action=hit.action,
+    )
+    dev.log.info("fault_injected", path=request.path, fault=hit.fault_id, action=hit.action)
+    if hit.delay > 0:
+        await asyncio.sleep(hit.delay)  # a real delay: the client's socket waits for real
+    if hit.action == "error":
+        reason = f"injected fault #{hit.fault_id}"
+        return json_response({"code": hit.status, "reason": reason}, hit.status)
+    if hit.action == "drop":
+        return await _drop(request)
+    return None
+
+
 @web.middleware
 async def journal_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     dev = request.app[DEVICE_APP]
@@ -75,6 +99,11 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
     try:
         if not control:
             dev.device.check_available()
+            hit = dev.faults.match(endpoint_name(request.path), dev.runtime.clock.now())
+            if hit is not None:
+                injected = await _inject(dev, request, hit)
+                if injected is not None:
+                    return injected
         response = await handler(request)
     except DeviceUnavailable as exc:
         dev.journal.record(
