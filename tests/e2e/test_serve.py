@@ -134,3 +134,20 @@ async def test_sink_prints_what_arrives(tmp_path):
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_speed_runs_real_time_faster(serve):
+    import asyncio
+
+    served = await serve("--clock", "real", "--speed", "100")
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            async with http.get(f"{served.url}/goip_get_status.html", params=CREDS) as resp:
+                doc = await resp.json()
+            if all(e["st"] == 3 for e in doc["status"]):
+                break
+            await asyncio.sleep(0.05)  # about 5 device seconds at speed 100
+        assert all(e["st"] == 3 for e in doc["status"])  # 9 device seconds of boot passed
+        async with http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 1}) as r:
+            assert r.status == 409
+            assert "virtual" in (await r.json())["reason"]

@@ -55,3 +55,56 @@ async def test_wrong_credentials_change_nothing(gateway, receiver):
 async def test_small_profile_fixture_builds(gateway_factory):
     gw = await gateway_factory(make_profile(**SMALL))
     assert len(gw.device.ports) == 4
+
+
+async def test_all_sims_lists_every_slot_of_every_port(gateway):
+    _, doc = await gateway.get("/goip_get_status.html", all_sims=1, **CREDS)
+    assert [e["port"] for e in doc["status"]] == ["1A", "1B", "2A", "2B", "3A", "3B", "4A", "4B"]
+    assert [e["st"] for e in doc["status"]] == [3, 1] * 4
+
+
+async def test_period_zero_cancels_reporting(gateway, receiver):
+    await gateway.get("/goip_get_status.html", url=receiver.url, period=60, **CREDS)
+    await gateway.advance(60)
+    assert len(receiver.of_type("dev-status")) == 1
+    await gateway.get("/goip_get_status.html", period=0, **CREDS)
+    await gateway.get("/goip_send_cmd.html", op="lock", ports="1", **CREDS)
+    await gateway.advance(600)
+    assert len(receiver.of_type("dev-status")) == 1
+    assert receiver.of_type("port-status") == []
+
+
+async def test_period_change_without_url_keeps_the_subscription(gateway, receiver):
+    await gateway.get("/goip_get_status.html", url=receiver.url, **CREDS)
+    await gateway.get("/goip_get_status.html", period=120, **CREDS)
+    await gateway.advance(240)
+    assert [d["expires"] for d in receiver.of_type("dev-status")] == [120, 120]
+
+
+async def test_bad_status_parameters_are_400_naming_them(gateway):
+    for params, words in [
+        ({"period": "soon"}, "period"),
+        ({"period": "-5"}, "period: -5 is below 0"),
+        ({"all_sims": "2"}, "all_sims"),
+        ({"url": "not a url"}, "url"),
+    ]:
+        status, doc = await gateway.get("/goip_get_status.html", **params, **CREDS)
+        assert status == 400, params
+        assert words in doc["reason"]
+    assert gateway.device.settings.status_url is None
+
+
+async def test_post_with_json_body_parameters(gateway, receiver):
+    status, doc = await gateway.post(
+        "/goip_get_status.html", {"username": "root", "password": "root", "url": receiver.url}
+    )
+    assert status == 200 and doc["type"] == "dev-status"
+    assert gateway.device.settings.status_url == receiver.url
+
+
+async def test_dotted_port_format_on_the_wire(gateway_factory):
+    from conftest import small
+
+    gw = await gateway_factory(small(quirks={"port_format": "dotted"}))
+    _, doc = await gw.get("/goip_get_status.html", **CREDS)
+    assert doc["status"][0]["port"] == "1.01"
