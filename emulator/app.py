@@ -23,6 +23,7 @@ from emulator.faults import Faults
 from emulator.journal import Journal
 from emulator.profile import Profile
 from emulator.push.pusher import Pusher
+from emulator.scenario import ScenarioRunner
 from emulator.wire.callbacks import render
 
 log = structlog.get_logger("emulator")
@@ -130,6 +131,14 @@ class DeviceApp:
         self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
         self.device = self._new_device()
         self.log = log.bind(device=self.identity.name)
+        self.scenario = self._start_scenario()
+
+    def _start_scenario(self) -> ScenarioRunner:
+        runner = ScenarioRunner(
+            self, list(self.profile.scenario), device_rng(self.runtime.seed, self.index, "scenario")
+        )
+        runner.start()
+        return runner
 
     def _new_device(self) -> Device:
         device = Device(
@@ -159,6 +168,8 @@ class DeviceApp:
         self.device = self._new_device()
         for extend in self.extensions:
             extend(self)
+        self.scenario.stop()
+        self.scenario = self._start_scenario()
 
     @property
     def control_token(self) -> str | None:

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from emulator.scenario import ScenarioEvent
+
 MAX_SLOTS = 26  # slots are named by letters A..Z
 
 
@@ -201,6 +203,7 @@ class Profile(_Model):
     behaviour: Behaviour = Behaviour()
     push: Push = Push()
     journal: Journal = Journal()
+    scenario: list[ScenarioEvent] = []
 
     @field_validator("start_time")
     @classmethod

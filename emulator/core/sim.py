@@ -105,7 +105,7 @@ def _build() -> dict[tuple[SimState, SimEvent], SimState]:
 TRANSITIONS: dict[tuple[SimState, SimEvent], SimState] = _build()
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(ValueError):
     """An event that makes no sense in the slot's current state."""
 
     def __init__(self, state: SimState, event: SimEvent) -> None:

@@ -1,0 +1,200 @@
+"""Timed events from a profile's `scenario:`: the outside world acting on the device.
+
+Each entry fires once `at` a device time (seconds after start), or `every` period
+from `start` (default: one period in), until `until` or `count` firings, each
+moved by up to ±`jitter` seconds drawn from the seed. Its one action is a SIM
+event on some slots, an HTTP fault, a command, a reboot, an inbound SMS or voice
+calls. Texts are templates: `{n}` is the firing number (from 1), `{port}` the
+port, `{t}` the device time. Every firing is journaled; an action the device
+refuses (blocking an empty slot) is journaled with its reason and the scenario
+goes on.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emulator.faults import FaultSpec
+
+if TYPE_CHECKING:
+    from emulator.app import DeviceApp
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SimAction(_Model):
+    slots: str = Field(description="slots, ports or ranges: '3B', '1-4', 'all'")
+    event: str
+    value: int | None = None
+    amount: float | None = None
+
+
+class CommandAction(_Model):
+    op: Literal["lock", "unlock", "switch", "reset", "save"]
+    ports: str | None = None
+
+
+class SmsAction(_Model):
+    ports: str = Field(description="ports or slots that receive, e.g. '1-8' or 'all'")
+    sender: str = "+15550{n:06d}"
+    text: str = "Scenario message {n}"
+    recipient: str | None = None
+    pick: Literal["cycle", "random", "each"] = "cycle"
+
+
+class ScenarioEvent(_Model):
+    at: float | None = Field(None, ge=0)
+    every: float | None = Field(None, gt=0)
+    start: float | None = Field(None, ge=0)
+    until: float | None = Field(None, ge=0)
+    count: int | None = Field(None, ge=1)
+    jitter: float = Field(0, ge=0)
+    name: str | None = None
+
+    sim: SimAction | None = None
+    fault: FaultSpec | None = None
+    command: CommandAction | None = None
+    reboot: bool | None = None
+    sms: SmsAction | None = None
+    calls: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_time_one_action(self) -> ScenarioEvent:
+        if (self.at is None) == (self.every is None):
+            raise ValueError("give exactly one of 'at' (once) or 'every' (repeating)")
+        if self.at is not None and (self.start, self.until, self.count) != (None, None, None):
+            raise ValueError("'start', 'until' and 'count' go with 'every', not 'at'")
+        actions = [
+            name
+            for name in ("sim", "fault", "command", "reboot", "sms", "calls")
+            if getattr(self, name) not in (None, False)
+        ]
+        if len(actions) != 1:
+            found = ", ".join(actions) or "none"
+            raise ValueError(
+                "give exactly one action of sim, fault, command, reboot, sms, calls"
+                f" (found {found})"
+            )
+        return self
+
+    @property
+    def action(self) -> str:
+        for name in ("sim", "fault", "command", "reboot", "sms", "calls"):
+            if getattr(self, name) not in (None, False):
+                return name
+        raise AssertionError("validated to have one action")
+
+
+# Actions that other modules provide (inbound SMS, calls) register here by name.
+ACTIONS: dict[str, Callable[[DeviceApp, ScenarioEvent, int, random.Random], str]] = {}
+
+
+class ScenarioRunner:
+    """Schedules one device's scenario on the shared clock; `stop` voids it."""
+
+    def __init__(self, dev: DeviceApp, events: list[ScenarioEvent], rng: random.Random) -> None:
+        self.dev = dev
+        self.events = events
+        self.rng = rng
+        self.origin = dev.runtime.clock.now()
+        self.stopped = False
+        self.fired = [0] * len(events)
+
+    def start(self) -> None:
+        for index, event in enumerate(self.events):
+            first = (
+                event.at
+                if event.at is not None
+                else (event.start if event.start is not None else event.every)
+            )
+            assert first is not None
+            self._schedule(index, first)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def _schedule(self, index: int, offset: float) -> None:
+        event = self.events[index]
+        if event.until is not None and offset > event.until:
+            return
+        jitter = self.rng.uniform(-event.jitter, event.jitter) if event.jitter else 0.0
+        when = self.origin + max(0.0, offset + jitter)
+        self.dev.runtime.clock.call_at(when, lambda: self._fire(index, offset))
+
+    def _fire(self, index: int, offset: float) -> None:
+        if self.stopped:
+            return
+        event = self.events[index]
+        self.fired[index] += 1
+        n = self.fired[index]
+        try:
+            outcome = self._run(event, n)
+            ok = True
+        except (ValueError, KeyError) as exc:  # IllegalTransition and bad names are ValueErrors
+            outcome, ok = str(exc), False
+        self.dev.journal.record(
+            "control",
+            "scenario",
+            name=event.name or f"#{index + 1}",
+            action=event.action,
+            n=n,
+            ok=ok,
+            outcome=outcome,
+        )
+        if event.every is not None and (event.count is None or n < event.count):
+            self._schedule(index, offset + event.every)
+
+    def _run(self, event: ScenarioEvent, n: int) -> str:
+        device = self.dev.device
+        if event.sim is not None:
+            return self._sim(event.sim)
+        if event.fault is not None:
+            fault = self.dev.faults.add(event.fault, self.dev.runtime.clock.now())
+            return f"fault #{fault.id} added"
+        if event.command is not None:
+            cmd = event.command
+            if cmd.op == "save":
+                device.save()
+                return "saved"
+            if cmd.ports is None:
+                raise ValueError(f"command {cmd.op} needs ports")
+            refs = device.names.parse_list(cmd.ports)
+            getattr(device, cmd.op)(refs)
+            return f"{cmd.op} {cmd.ports}"
+        if event.reboot:
+            if device.unavailable_until is not None:
+                return "already rebooting"
+            device.reboot()
+            return "rebooting"
+        handler = ACTIONS.get(event.action)
+        if handler is None:
+            raise ValueError(f"no handler for scenario action {event.action!r}")
+        return handler(self.dev, event, n, self.rng)
+
+    def _sim(self, action: SimAction) -> str:
+        device = self.dev.device
+        params: dict[str, object] = {}
+        if action.value is not None:
+            params["value"] = action.value
+        if action.amount is not None:
+            params["amount"] = action.amount
+        done, refused = 0, []
+        for ref in device.names.parse_list(action.slots):
+            slots = [ref.slot] if ref.slot else range(1, len(device.port(ref.port).slots) + 1)
+            for slot in slots:
+                try:
+                    device.sim_event(type(ref)(ref.port, slot), action.event, params)
+                    done += 1
+                except ValueError as exc:
+                    refused.append(f"{device.names.format(ref.port, slot)}: {exc}")
+        if refused and not done:
+            raise ValueError("; ".join(refused[:3]))
+        return f"{action.event} on {done} slot(s)" + (
+            f", {len(refused)} refused" if refused else ""
+        )
