@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 
@@ -24,11 +25,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve one device (or a fleet) from a profile")
-    serve.add_argument("--profile", default=None, help="bundled profile name or YAML path")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one")
+    env = os.environ.get
+    serve.add_argument(
+        "--profile", default=env("GOIP_PROFILE"), help="bundled profile name or YAML path"
+    )
+    serve.add_argument(
+        "--host", default=env("GOIP_HOST", "127.0.0.1"), help="address to bind (127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=int(env("GOIP_PORT", "8080")), help="0 picks a free port"
+    )
     serve.add_argument("--devices", type=int, default=1, help="fleet size; device i on port+i")
-    serve.add_argument("--clock", choices=("real", "virtual"), default="real")
+    serve.add_argument("--clock", choices=("real", "virtual"), default=env("GOIP_CLOCK", "real"))
     serve.add_argument("--speed", type=float, default=1.0, help="real clock runs X times faster")
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
     serve.add_argument("--log-format", choices=("console", "json"), default="console")

@@ -151,3 +151,30 @@ async def test_speed_runs_real_time_faster(serve):
         async with http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 1}) as r:
             assert r.status == 409
             assert "virtual" in (await r.json())["reason"]
+
+
+async def test_profile_host_and_port_from_the_environment(tmp_path):
+    import asyncio
+    import os
+    import sys
+
+    env = {**os.environ, "GOIP_PROFILE": "default", "GOIP_PORT": "0", "GOIP_CLOCK": "virtual"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        "serve",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert line.startswith("ready http://127.0.0.1:")
+        url = line.split()[1]
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{url}/_emulator/clock") as resp:
+                assert (await resp.json())["kind"] == "virtual"
+    finally:
+        proc.terminate()
+        assert await proc.wait() == 0
