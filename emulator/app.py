@@ -129,6 +129,7 @@ class DeviceApp:
         self.faults = Faults(device_rng(runtime.seed, index, "faults"))
         self.extensions: list[Callable[[DeviceApp], None]] = []
         self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
+        self.metric_sections: list[Callable[[DeviceApp], list[str]]] = []
         self.device = self._new_device()
         self.log = log.bind(device=self.identity.name)
         self.scenario = self._start_scenario()

@@ -8,7 +8,7 @@ counted in `evicted`, never lost silently.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,11 +40,15 @@ class Journal:
         self._entries: deque[Entry] = deque(maxlen=max_entries)
         self._next_id = 1
         self.evicted = 0
+        # Unbounded but small: one count per (kind, type, outcome), for the metrics.
+        self.counts: Counter[tuple[str, str, str]] = Counter()
         self.listeners: list[Callable[[Entry], None]] = []
 
     def record(self, kind: str, type_: str, **data: Any) -> Entry:
         if len(self._entries) == self._entries.maxlen:
             self.evicted += 1
+        outcome = data.get("outcome", data.get("status", ""))
+        self.counts[(kind, type_, str(outcome))] += 1
         entry = Entry(self._next_id, self._now(), kind, type_, data)
         self._next_id += 1
         self._entries.append(entry)

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from emulator import metrics as metrics_mod
 from emulator.app import DEVICE_APP, DeviceApp
 from emulator.clock import ClockError
 from emulator.core.device import SIM_EVENTS, Slot
@@ -263,6 +264,17 @@ async def remove_fault(request: web.Request) -> web.Response:
     return json_response({"cleared": 1})
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition format 0.0.4."""
+    dev = _dev(request)
+    return web.Response(
+        text=metrics_mod.render(dev),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Version": "0.0.4"},
+    )
+
+
 def register(app: web.Application) -> None:
     r = app.router
     r.add_get("/_emulator/health", health)
@@ -273,6 +285,7 @@ def register(app: web.Application) -> None:
     r.add_get("/_emulator/journal", journal)
     r.add_delete("/_emulator/journal", clear_journal)
     r.add_post("/_emulator/reset", reset)
+    r.add_get("/_emulator/metrics", metrics)
     r.add_get("/_emulator/faults", list_faults)
     r.add_post("/_emulator/faults", add_fault)
     r.add_delete("/_emulator/faults", clear_faults)
