@@ -54,6 +54,20 @@ class Quirks(_Model):
     recv_sms_headers: bool = False
     sim_src: bool = False
     crypt_key: Literal["raw", "hex"] = "raw"
+    envelope_codes: dict[str, int] = Field(
+        default_factory=dict,
+        description="success code per endpoint, e.g. {goip_send_cmd: 200}; see wire/envelope.py",
+    )
+
+    @field_validator("envelope_codes")
+    @classmethod
+    def _known_endpoints(cls, value: dict[str, int]) -> dict[str, int]:
+        from emulator.wire.envelope import DEFAULT_CODES
+
+        for name in value:
+            if name not in DEFAULT_CODES:
+                raise ValueError(f"{name!r} is not one of {', '.join(DEFAULT_CODES)}")
+        return value
 
     @field_validator("port_format")
     @classmethod

@@ -13,12 +13,11 @@ from emulator.core.settings import SettingError
 from emulator.web.auth import open_request
 from emulator.web.middleware import json_response
 from emulator.web.request import as_flag, as_int, as_str
+from emulator.wire import envelope
 from emulator.wire.callbacks import render
 from emulator.wire.commands import PORT_OPS, RESERVED, CommandBody, Op
 from emulator.wire.errors import ApiError, validation_reason
 from emulator.wire.ports import PortRef
-
-CMD_OK = {"code": 0, "reason": "OK"}  # example 6.4.2: send_cmd answers code 0
 
 
 async def get_status(request: web.Request) -> web.Response:
@@ -120,7 +119,7 @@ async def send_cmd(request: web.Request) -> web.Response:
     if body.auto_fail_sim_switch is not None:
         auto_switch = as_flag(body.auto_fail_sim_switch, "auto_fail_sim_switch")
 
-    answer: dict[str, Any] = dict(CMD_OK)
+    answer = envelope.ok("goip_send_cmd", dev.profile.quirks.envelope_codes)
     if op == Op.GET:
         names = list(body.settings())
         if not names:

@@ -162,3 +162,20 @@ async def test_auto_fail_sim_switch_attribute_sets_the_setting(gateway):
         CMD, {"type": "command", "op": "reset", "ports": "1", "auto_fail_sim_switch": "0"}, **CREDS
     )
     assert gateway.device.settings.auto_fail_sim_switch is False
+
+
+async def test_envelope_code_quirk(gateway_factory):
+    from conftest import small
+
+    gw = await gateway_factory(small(quirks={"envelope_codes": {"goip_send_cmd": 200}}))
+    _, doc = await gw.get(CMD, op="save", **CREDS)
+    assert doc == {"code": 200, "reason": "OK"}
+
+
+def test_envelope_code_quirk_names_unknown_endpoints():
+    from conftest import small
+
+    from emulator.profile import ProfileError
+
+    with pytest.raises(ProfileError, match="'goip_frob' is not one of goip_send_cmd"):
+        small(quirks={"envelope_codes": {"goip_frob": 1}})

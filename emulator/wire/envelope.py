@@ -1,0 +1,29 @@
+"""The success envelope of each endpoint: `{"code": <ok>, "reason": "OK"}`.
+
+The spec's worked examples are what real firmware prints: goip_send_cmd answers
+code 0 (example 6.4.2), goip_get_sms code 0 (8.2.3), the SMS and query endpoints
+code 200 (examples 6.4.3-6.4.7, sections 9 and 10). Firmware in the field differs;
+`quirks.envelope_codes` overrides the code per endpoint (INTERPRETATION.md, Envelopes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_CODES: dict[str, int] = {
+    "goip_send_cmd": 0,
+    "goip_post_sms": 200,
+    "goip_pause_sms": 200,
+    "goip_resume_sms": 200,
+    "goip_remove_sms": 200,
+    "goip_get_tasks": 200,
+    "goip_get_sms": 0,
+    "goip_get_sms_stat": 200,
+    "goip_get_call_stat": 200,
+}
+
+
+def ok(endpoint: str, overrides: dict[str, int] | None = None) -> dict[str, Any]:
+    """A fresh success envelope for `endpoint`, honouring the profile's quirks."""
+    code = (overrides or {}).get(endpoint, DEFAULT_CODES[endpoint])
+    return {"code": code, "reason": "OK"}
