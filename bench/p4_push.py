@@ -63,7 +63,7 @@ async def run() -> None:
             runtime = Runtime(profile, VirtualClock(0))
             dev = runtime.add_device()
             start = time.perf_counter()
-            for i in range(N):
+            for _ in range(N):
                 dev.pusher.submit(url + "one", "port-status", body)
             await dev.pusher.settle()
             one_rate = N / (time.perf_counter() - start)
