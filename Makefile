@@ -26,7 +26,9 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest
 
+# wrk (Debian package) drives the HTTP load of P1; installed here when missing.
 bench: install
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python -m bench $(ARGS)
 
 clean:

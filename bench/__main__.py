@@ -6,6 +6,7 @@ import importlib
 import sys
 
 BENCHES = {
+    "p1": "bench.p1_device_api",
     "p3": "bench.p3_fleet",
     "p4": "bench.p4_push",
 }
