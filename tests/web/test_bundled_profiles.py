@@ -1,0 +1,79 @@
+"""Every bundled profile loads, and its scenario does what its header says."""
+
+import json
+
+import pytest
+from conftest import CREDS
+
+from emulator.core.codes import SimState
+from emulator.profile import bundled_profiles, load_profile
+
+S = SimState
+
+
+@pytest.mark.parametrize("name", list(bundled_profiles()))
+def test_every_bundled_profile_is_valid_and_documented(name):
+    profile = load_profile(name)
+    header = bundled_profiles()[name].read_text().splitlines()[0]
+    assert header.startswith(f"# {name}:"), "each profile explains itself in its first line"
+    assert profile.description
+
+
+async def test_default_is_32x4_all_healthy(gateway_factory):
+    gw = await gateway_factory(load_profile("default"))
+    await gw.advance(10)
+    _, doc = await gw.get("/goip_get_status.html", all_sims=1, **CREDS)
+    assert len(doc["status"]) == 128
+    assert {e["st"] for e in doc["status"]} == {3, 1}
+    assert doc["mac"] == "00-30-f1-00-6c-55" and doc["ip"] == "192.168.1.67"
+    assert doc["ver"] == "532-604-924-041-100-000"
+
+
+async def test_goip8_is_8_ports_of_one_slot(gateway_factory):
+    gw = await gateway_factory(load_profile("goip8"))
+    await gw.advance(10)
+    _, doc = await gw.get("/goip_get_status.html", all_sims=1, **CREDS)
+    assert [e["port"] for e in doc["status"]] == [f"{p}A" for p in range(1, 9)]
+    assert all(e["st"] == 3 for e in doc["status"])
+
+
+async def test_dotted_firmware_names_ports_dotted(gateway_factory, receiver):
+    gw = await gateway_factory(load_profile("dotted-firmware"))
+    await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
+    await gw.get("/goip_send_cmd.html", op="switch", ports="2B", **CREDS)  # input in letter form
+    await gw.advance(30)
+    ports = {d["port"] for d in receiver.of_type("port-status")}
+    assert "2.02" in ports and "1.01" in ports
+    assert all("." in p for p in ports)
+
+
+async def test_flaky_sims_fail_switch_and_recover(gateway_factory, receiver):
+    gw = await gateway_factory(load_profile("flaky-sims"))
+    await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
+    await gw.advance(60)
+    ports = gw.device.ports
+    assert ports[0].current == 2 and ports[0].slots[0].state == S.IDLE  # 1A failed, moved on
+    assert ports[1].current == 2  # 2A barred
+    assert ports[2].current == 2  # 3A unreadable
+    assert ports[3].slot.state == S.NO_BALANCE
+    assert ports[4].current == 2  # 5A empty: boots on 5B
+    assert ports[5].current == 2 and ports[5].slots[0].state == S.USER_LOCKED
+    pushed = [(d["port"], d["st"]) for d in receiver.of_type("port-status")]
+    assert ("1A", 6) in pushed and ("2A", 8) in pushed and ("3A", 9) in pushed
+    await gw.advance(600)
+    scenario = gw.journal("control", "scenario")
+    assert {e["name"] for e in scenario} >= {
+        "operator bars port 7", "port 8 loses its network", "port 9 module restarts",
+    }
+    assert ports[6].current == 2  # 7A barred at t=120: switched to 7B
+
+
+async def test_same_seed_gives_byte_identical_journals(gateway_factory, receiver):
+    journals = []
+    for _ in range(2):
+        gw = await gateway_factory(load_profile("flaky-sims"), seed=11)
+        await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
+        await gw.advance(1800)
+        journals.append(json.dumps(gw.journal(), sort_keys=True))
+    assert journals[0] == journals[1]
+    assert len(journals[0]) > 10_000
