@@ -182,7 +182,7 @@ DEVICE_APP = web.AppKey("device_app", DeviceApp)
 
 def build_app(device_app: DeviceApp) -> web.Application:
     """The aiohttp application of one device: the spec's API plus /_emulator/."""
-    from emulator.web import control, device_api, middleware
+    from emulator.web import control, device_api, middleware, security_api
 
     app = web.Application(
         middlewares=[middleware.journal_and_errors],
@@ -190,6 +190,7 @@ def build_app(device_app: DeviceApp) -> web.Application:
     )
     app[DEVICE_APP] = device_app
     device_api.register(app)
+    security_api.register(app)
     control.register(app)
     return app
 

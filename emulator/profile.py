@@ -97,6 +97,7 @@ class DeviceSpec(_Model):
     password: str = "root"
     control_token: str | None = None
     reboot_time: float = Field(30.0, ge=0)
+    max_sessions: int = Field(64, ge=1, le=100_000, description="security sessions held")
     keeps_inbox_on_reboot: bool = True
     timezone: str = Field("+00:00", description="UTC offset for 'since midnight' windows")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from emulator.core import settings as settings_mod
 from emulator.core.codes import SimState
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
+from emulator.core.sessions import SessionTable, random_ids
 from emulator.core.settings import Settings
 from emulator.core.sim import (
     ACTIVE,
@@ -114,6 +115,9 @@ class Device:
         self.outbox = Outbox()
         offset = spec.tzinfo.utcoffset(None)
         self.stats = Stats(timers.now, offset.total_seconds() if offset else 0.0)
+        self.sessions = SessionTable(
+            session_id_source=random_ids(rng), max_sessions=spec.max_sessions
+        )
         self.saved = self._initial_settings()
         self.settings = self.saved.copy()
         self.ports = self._build_ports()
@@ -471,6 +475,7 @@ class Device:
                 if slot.state in ACTIVE:
                     slot.state = SimState.IDLE
         self.dev_status_seq = 0
+        self.sessions.clear()  # security sessions live in RAM
         self.settings = self.saved.copy()
         self.unavailable_until = self.now() + self.profile.device.reboot_time
         self.later(self.profile.device.reboot_time, self._boot)

@@ -167,11 +167,16 @@ class SessionTable:
         now: float,
         credentials: Credentials,
         expires: int | str | None = None,
+        *,
+        commit: bool = True,
     ) -> Session:
         """Authorise a request inside a session and renew its lifetime (spec 3.2.3, 3.3.2).
 
         `seq` enters the auth as the client sent it, so pass the query text. A
         refused request changes nothing, except that an expired session is dropped.
+        With `commit=False` the renewed session is returned but not yet recorded:
+        the caller `commit`s it once the request's body has decrypted, so a body
+        that does not decrypt does not use up its seq either.
         """
         session = self._sessions.get(session_id)
         if session is None:
@@ -211,8 +216,14 @@ class SessionTable:
                 "(replayed or out of order); send the next seq",
             )
         renewed = replace(session, expires=lifetime, expires_at=now + lifetime, last_seq=number)
-        self._sessions[session_id] = renewed
+        if commit:
+            self.commit(renewed)
         return renewed
+
+    def commit(self, session: Session) -> None:
+        """Record a session returned by `check(..., commit=False)`."""
+        if session.session in self._sessions:
+            self._sessions[session.session] = session
 
     def purge(self, now: float) -> int:
         """Drop every expired session; returns how many went."""

@@ -49,7 +49,7 @@ class DeviceRequest:
         return self.param(name) is not None
 
 
-def _query(request: web.Request) -> dict[str, str]:
+def parse_query(request: web.Request) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in request.query.items():
         name = key.lower()
@@ -89,7 +89,7 @@ def parse_json(raw: bytes) -> Any:
 
 async def read_request(request: web.Request) -> DeviceRequest:
     """Query and JSON body of a device API request; bad JSON is a 400 naming the problem."""
-    dreq = DeviceRequest(path=request.path, method=request.method, query=_query(request))
+    dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
     if request.method == "POST":
         dreq.raw = await read_body(request)
         if dreq.raw.strip():

@@ -26,6 +26,14 @@ class ApiError(Exception):
         return {"code": self.code, "reason": self.reason}
 
 
+def unauthorized(desc: str) -> ApiError:
+    """A request inside a security session that the session refuses (spec 3, code 14)."""
+    return ApiError(14, f"Unauthorized: {desc}")
+
+
+REFUSED_CODES = frozenset({1, 14})  # the codes of a request that did not authenticate
+
+
 def invalid_user() -> ApiError:
     """Wrong or missing credentials: HTTP 200 and a non-success code (INTERPRETATION.md)."""
     return ApiError(1, "Invalid User")
