@@ -8,7 +8,7 @@ from emulator.app import DEVICE_APP
 from emulator.core.sessions import SessionError
 from emulator.web.auth import credentials_of
 from emulator.web.middleware import DREQ, json_response
-from emulator.web.request import DeviceRequest, parse_query
+from emulator.web.request import DeviceRequest, parse_query, read_body
 
 
 async def handshake(request: web.Request) -> web.Response:
@@ -16,6 +16,8 @@ async def handshake(request: web.Request) -> web.Response:
     dev = request.app[DEVICE_APP]
     query = parse_query(request)
     request[DREQ] = DeviceRequest(path=request.path, method=request.method, query=query)
+    if request.method == "POST":
+        await read_body(request)  # parameters travel in the URL (3.2.1); the body is ignored
     missing = [name for name in ("username", "cnonce", "auth") if not query.get(name)]
     if missing:
         return json_response({"code": 1, "desc": f"missing {', '.join(missing)}"})
