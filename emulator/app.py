@@ -16,7 +16,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from emulator.clock import Clock, RealClock, VirtualClock
+from emulator.clock import Clock, ClockError, RealClock, VirtualClock
 from emulator.core.device import Device
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.faults import Faults
@@ -82,12 +82,8 @@ class Runtime:
     async def advance(self, seconds: float) -> int:
         """Move virtual time, delivering each timer's callbacks before the next fires."""
         if not isinstance(self.clock, VirtualClock):
-            from emulator.clock import ClockError
-
             raise ClockError("the clock is real: start with --clock virtual to advance it")
         if seconds < 0:
-            from emulator.clock import ClockError
-
             raise ClockError(f"cannot advance by {seconds} seconds: time only moves forward")
         until = self.clock.now() + seconds
         fired = 0

@@ -87,16 +87,6 @@ def parse_json(raw: bytes) -> Any:
         raise ApiError.bad_request("body is not valid JSON: nested too deeply") from None
 
 
-async def read_request(request: web.Request) -> DeviceRequest:
-    """Query and JSON body of a device API request; bad JSON is a 400 naming the problem."""
-    dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
-    if request.method == "POST":
-        dreq.raw = await read_body(request)
-        if dreq.raw.strip():
-            dreq.body = parse_json(dreq.raw)
-    return dreq
-
-
 def check_credentials(dreq: DeviceRequest, username: str, password: str) -> bool:
     """username/password from the query or the body, compared in constant time."""
     user, pwd = dreq.param("username"), dreq.param("password")
