@@ -12,6 +12,7 @@ import sys
 import structlog
 
 from emulator import __version__
+from emulator.client_cli import VERBS, add_verbs, run_verb
 from emulator.logs import configure
 from emulator.profile import ProfileError, bundled_profiles, load_profile
 
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     sink.add_argument("--host", default="127.0.0.1")
     sink.add_argument("--port", type=int, default=9000)
     sink.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    add_verbs(sub)
     return parser
 
 
@@ -62,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args.paths)
     if args.command == "profiles":
         return _profiles()
+    if args.command in VERBS:
+        try:
+            return run_verb(args)
+        except KeyboardInterrupt:
+            return 130
     if args.command == "sink":
         from emulator.sink import run_sink
 
