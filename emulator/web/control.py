@@ -7,8 +7,11 @@ what kind of problem it is (400 bad input, 401 token, 409 not possible now).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +23,7 @@ from emulator.clock import ClockError
 from emulator.core.device import SIM_EVENTS, Slot
 from emulator.core.sim import IllegalTransition
 from emulator.faults import FaultSpec
-from emulator.journal import KINDS
+from emulator.journal import KINDS, Entry
 from emulator.web.middleware import DREQ, json_response
 from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
 from emulator.wire.errors import ApiError, validation_reason
@@ -33,7 +36,8 @@ def _authorize(request: web.Request, dev: DeviceApp) -> None:
     token = dev.control_token
     if not token:
         return
-    given = request.headers.get("X-Emulator-Token", "")
+    # A browser's EventSource and a bookmarked dashboard can only send it in the URL.
+    given = request.headers.get("X-Emulator-Token", "") or request.query.get("token", "")
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
         given = auth[7:].strip()
@@ -275,6 +279,63 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
+UI = Path(__file__).parent / "ui"
+UI_FILES = {"ui.js": "application/javascript", "ui.css": "text/css"}
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    """The live dashboard (static files shipped in the package; no build step, no CDN)."""
+    _dev(request)
+    return web.Response(
+        body=(UI / "index.html").read_bytes(), content_type="text/html", charset="utf-8"
+    )
+
+
+async def dashboard_file(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in UI_FILES:
+        raise ApiError(404, f"no such file {name}", 404)
+    return web.Response(body=(UI / name).read_bytes(), content_type=UI_FILES[name], charset="utf-8")
+
+
+async def journal_stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: the journal's entries as they happen (after `since`)."""
+    dev = _dev(request)
+    since = as_int(request.query.get("since", str(max(0, dev.journal.last_id - 100))), "since", 0)
+    queue: asyncio.Queue[Entry] = asyncio.Queue(maxsize=10_000)
+
+    def listen(entry: Entry) -> None:
+        if not queue.full():  # a reader that falls that far behind misses entries
+            queue.put_nowait(entry)
+
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    for entry in list(dev.journal.query(since=since)):
+        await _send_event(response, entry)
+    journal = dev.journal
+    journal.listeners.append(listen)
+    try:
+        while True:
+            try:
+                entry = await asyncio.wait_for(queue.get(), 15)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            await _send_event(response, entry)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        journal.listeners.remove(listen)
+    return response
+
+
+async def _send_event(response: web.StreamResponse, entry: Entry) -> None:
+    data = json.dumps(entry.as_json(), ensure_ascii=False, default=str)
+    await response.write(f"id: {entry.id}\ndata: {data}\n\n".encode())
+
+
 def register(app: web.Application) -> None:
     r = app.router
     r.add_get("/_emulator/health", health)
@@ -283,6 +344,9 @@ def register(app: web.Application) -> None:
     r.add_get("/_emulator/clock", clock)
     r.add_post("/_emulator/clock/advance", advance)
     r.add_get("/_emulator/journal", journal)
+    r.add_get("/_emulator/journal/stream", journal_stream)
+    r.add_get("/_emulator/ui", dashboard)
+    r.add_get("/_emulator/ui/{name}", dashboard_file)
     r.add_delete("/_emulator/journal", clear_journal)
     r.add_post("/_emulator/reset", reset)
     r.add_get("/_emulator/metrics", metrics)

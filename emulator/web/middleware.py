@@ -28,7 +28,18 @@ CONTROL_PREFIX = "/_emulator/"
 DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
 DOC: web.ResponseKey[Any] = web.ResponseKey("goip_doc", object)
 _SECRET = frozenset({"password", "auth", "token"})
-_QUIET = frozenset({"/_emulator/journal", "/_emulator/health", "/_emulator/metrics"})
+_QUIET = frozenset(
+    {
+        "/_emulator/journal",
+        "/_emulator/journal/stream",
+        "/_emulator/health",
+        "/_emulator/metrics",
+        "/_emulator/state",
+        "/_emulator/ui",
+        "/_emulator/ui/ui.js",
+        "/_emulator/ui/ui.css",
+    }
+)
 log = structlog.get_logger("emulator.web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
