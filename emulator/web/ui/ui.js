@@ -46,32 +46,51 @@ function renderLegend() {
   }
 }
 
-function renderPorts(doc) {
+// Cards are built once and then updated in place, so keyboard focus and a click in
+// progress survive the refresh every two seconds.
+function buildPorts(doc) {
   const grid = document.getElementById("ports");
-  const queues = doc.queues || {};
   const cards = doc.ports.map((port) => {
-    const current = port.slots.find((s) => s.slot === port.current) || port.slots[0];
-    const sim = current.sim || {};
     const slots = port.slots.map((slot) => el("button", {
-      type: "button",
-      class: `slot st-${slot.st}` + (slot.slot === port.current ? " current" : "")
-        + (slot.slot === selected ? " selected" : ""),
-      title: `${slot.slot}: ${slot.status}` + (slot.slot === port.current ? " (current)" : ""),
-      "aria-label": `slot ${slot.slot}, ${slot.status}` + (slot.slot === port.current ? ", current" : ""),
-      "data-slot": slot.slot,
-      "data-st": String(slot.st),
+      type: "button", class: "slot", "data-slot": slot.slot,
       onclick: () => selectSlot(slot.slot),
-    }, slot.slot.replace(/^\d+/, "") || slot.slot));
-    const queue = queues[String(port.port)];
+    }, slot.slot.replace(/^\d+[.]?/, "") || slot.slot));
     return el("div", { class: "port", role: "row", "data-port": String(port.port) },
       el("div", { class: "head" }, el("span", {}, `Port ${port.port}`),
-        el("span", { class: "hint" }, current.status)),
+        el("span", { class: "hint state" }, "")),
       el("div", { class: "slots" }, ...slots),
-      el("div", { class: "facts" }, sim.operator && current.st >= 3 && current.st <= 5 ? sim.operator : "—"),
-      el("div", { class: "facts" },
-        `sig ${sim.signal ?? "–"} · bal ${sim.balance ?? "–"}` + (queue !== undefined ? ` · queue ${queue}` : "")));
+      el("div", { class: "facts opr" }, ""),
+      el("div", { class: "facts nums" }, ""));
   });
   grid.replaceChildren(...cards);
+}
+
+function renderPorts(doc) {
+  const grid = document.getElementById("ports");
+  if (grid.childElementCount !== doc.ports.length) buildPorts(doc);
+  const queues = doc.queues || {};
+  doc.ports.forEach((port, index) => {
+    const card = grid.children[index];
+    const current = port.slots.find((s) => s.slot === port.current) || port.slots[0];
+    const sim = current.sim || {};
+    card.querySelector(".state").textContent = current.status;
+    const buttons = card.querySelectorAll(".slot");
+    port.slots.forEach((slot, i) => {
+      const button = buttons[i];
+      const isCurrent = slot.slot === port.current;
+      button.className = `slot st-${slot.st}` + (isCurrent ? " current" : "")
+        + (slot.slot === selected ? " selected" : "");
+      button.dataset.st = String(slot.st);
+      button.title = `${slot.slot}: ${slot.status}` + (isCurrent ? " (current)" : "");
+      button.setAttribute("aria-label", `slot ${slot.slot}, ${slot.status}`
+        + (isCurrent ? ", current" : ""));
+    });
+    const registered = current.st === 3 || current.st === 4 || current.st === 5;
+    card.querySelector(".opr").textContent = registered && sim.operator ? sim.operator : "—";
+    const queue = queues[String(port.port)];
+    card.querySelector(".nums").textContent = `sig ${sim.signal ?? "–"} · bal ${sim.balance ?? "–"}`
+      + (queue !== undefined ? ` · queue ${queue}` : "");
+  });
 }
 
 function renderTasks(doc) {
@@ -116,8 +135,6 @@ function selectSlot(slot) {
   document.getElementById("sms-port").value = slot;
   document.getElementById("call-port").value = slot.replace(/[^0-9].*$/, "");
   if (lastState) renderPorts(lastState);
-  const again = document.querySelector(`.slot[data-slot="${slot}"]`);
-  if (again) again.focus();
 }
 
 function taskAction(tid, action) {
