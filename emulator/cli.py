@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=int(env("GOIP_PORT", "8080")), help="0 picks a free port"
     )
     serve.add_argument("--devices", type=int, default=1, help="fleet size; device i on port+i")
+    serve.add_argument(
+        "--control-token",
+        default=env("GOIP_CONTROL_TOKEN"),
+        help="protect /_emulator/ with this token (overrides the profile's)",
+    )
     serve.add_argument("--clock", choices=("real", "virtual"), default=env("GOIP_CLOCK", "real"))
     serve.add_argument("--speed", type=float, default=1.0, help="real clock runs X times faster")
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
@@ -85,6 +90,9 @@ def _serve(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"goip-emulator: cannot load profile\n{exc}", file=sys.stderr)
         return 2
+    if args.control_token:
+        device = profile.device.model_copy(update={"control_token": args.control_token})
+        profile = profile.model_copy(update={"device": device})
     if args.speed <= 0:
         print(f"goip-emulator: --speed must be positive, got {args.speed}", file=sys.stderr)
         return 2

@@ -124,3 +124,20 @@ async def test_callbacks_survive_a_target_that_is_down(gateway, receiver):
     ports = [d["port"] for d in receiver.of_type("port-status")]
     assert ports == ["1A", "2A", "3A"]  # nothing lost, order kept
     assert len(receiver.of_type("dev-status")) == 12
+
+
+async def test_a_full_queue_drops_the_oldest_waiting_and_counts_it(gateway_factory, receiver):
+    gw = await gateway_factory(small(push={"max_queue": 3}))
+    await gw.advance(10)
+    receiver.down = True
+    await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
+    for port in ("1", "2", "3", "4"):
+        await gw.get("/goip_send_cmd.html", op="lock", ports=port, **CREDS)
+    await gw.advance(0)
+    dropped = [e for e in gw.journal("callback") if e["outcome"] == "dropped"]
+    assert [e["body"]["port"] for e in dropped] == ["1A"]  # the oldest, waiting for its retry
+    metrics = await (await gw.client.get("/_emulator/metrics")).text()
+    assert f'goip_callbacks_dropped_total{{target="{receiver.url}"}} 1' in metrics
+    receiver.down = False
+    await gw.advance(120)
+    assert [d["port"] for d in receiver.of_type("port-status")] == ["2A", "3A", "4A"]
