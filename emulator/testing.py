@@ -166,10 +166,20 @@ class CallbackReceiver:
     host: str = "127.0.0.1"
     port: int = 0
     received: list[Callback] = field(default_factory=list)
-    status: int = 200  # what it answers; set 503 to play a target that is down
+    status: int = 200  # what it answers; 3xx-5xx are not recorded (the device retries)
+    fail_next: int = 0  # answer HTTP 500 to the next N callbacks, then `status` again
     url: str = ""
     _runner: web.AppRunner | None = None
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def down(self) -> bool:
+        """True while it plays a target that is down (answers 503)."""
+        return self.status == 503
+
+    @down.setter
+    def down(self, value: bool) -> None:
+        self.status = 503 if value else 200
 
     def of_type(self, kind: str) -> list[Any]:
         """The JSON bodies received of one callback type, e.g. "status-report"."""
@@ -191,6 +201,9 @@ class CallbackReceiver:
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return web.Response(status=500)
         if self.status >= 300:
             return web.Response(status=self.status)
         try:

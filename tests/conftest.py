@@ -3,16 +3,14 @@ client, and a real HTTP callback receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from serving import serve  # noqa: F401  (the fixture that starts `goip-emulator serve`)
 
@@ -20,6 +18,7 @@ from emulator.app import DeviceApp, Runtime, build_app
 from emulator.clock import VirtualClock
 from emulator.core.device import Device
 from emulator.profile import Profile, parse_profile
+from emulator.testing import CallbackReceiver
 
 CREDS = {"username": "root", "password": "root"}
 
@@ -57,62 +56,11 @@ def make_device(profile: Profile | None = None, seed: int = 1) -> tuple[Device, 
     return Device(profile, clock, random.Random(seed)), clock
 
 
-@dataclass
-class Received:
-    path: str
-    doc: Any
-    headers: dict[str, str]
-
-
-@dataclass
-class Receiver:
-    """A real callback receiver: records every POST, can pretend to be down."""
-
-    url: str = ""
-    received: list[Received] = field(default_factory=list)
-    status: int = 200  # answer given while up
-    down: bool = False  # answer 503 to everything
-    fail_next: int = 0  # answer 500 to the next N requests
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def of_type(self, kind: str) -> list[Any]:
-        return [
-            r.doc for r in self.received if isinstance(r.doc, dict) and r.doc.get("type") == kind
-        ]
-
-    async def wait_for(self, predicate: Callable[[Receiver], bool], timeout: float = 10.0) -> None:
-        async def loop() -> None:
-            while not predicate(self):
-                self.arrived.clear()
-                await self.arrived.wait()
-
-        await asyncio.wait_for(loop(), timeout)
-
-
 @pytest.fixture
-async def receiver(aiohttp_server: Callable[..., Any]) -> AsyncIterator[Receiver]:
-    rec = Receiver()
-
-    async def handle(request: web.Request) -> web.Response:
-        raw = await request.read()
-        if rec.down:
-            return web.Response(status=503)
-        if rec.fail_next > 0:
-            rec.fail_next -= 1
-            return web.Response(status=500)
-        try:
-            doc: Any = json.loads(raw)
-        except ValueError:
-            doc = raw
-        rec.received.append(Received(request.path_qs, doc, dict(request.headers)))
-        rec.arrived.set()
-        return web.Response(status=rec.status, text="OK")
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    server = await aiohttp_server(app, host="127.0.0.1")
-    rec.url = str(server.make_url("/"))
-    yield rec
+async def receiver() -> AsyncIterator[CallbackReceiver]:
+    """A real callback receiver on 127.0.0.1 (the one users get from emulator.testing)."""
+    async with CallbackReceiver() as rec:
+        yield rec
 
 
 @dataclass
