@@ -7,6 +7,7 @@ import sys
 
 BENCHES = {
     "p1": "bench.p1_device_api",
+    "p2": "bench.p2_campaign",
     "p3": "bench.p3_fleet",
     "p4": "bench.p4_push",
 }
