@@ -136,6 +136,11 @@ class SimSpec(_Model):
     read_error: bool = False
     register_fail: bool = False
     locked: bool = False
+    smsc: str = "+8613010112500"
+    send_latency: Span | None = Field(None, description="overrides sending.latency")
+    send_failure_rate: float | None = Field(None, ge=0, le=1)
+
+    _span = field_validator("send_latency", mode="before")(_range)
 
 
 class SimOverride(_Model):
@@ -153,6 +158,11 @@ class SimOverride(_Model):
     read_error: bool | None = None
     register_fail: bool | None = None
     locked: bool | None = None
+    smsc: str | None = None
+    send_latency: Span | None = None
+    send_failure_rate: float | None = Field(None, ge=0, le=1)
+
+    _span = field_validator("send_latency", mode="before")(_range)
 
     def apply(self, base: SimSpec) -> SimSpec:
         changes = self.model_dump(exclude={"slots"}, exclude_none=True)
@@ -180,6 +190,24 @@ class Behaviour(_Model):
         if low < 0 or high < low:
             raise ValueError(f"[{low}, {high}] must be 0 <= min <= max")
         return value
+
+
+class Sending(_Model):
+    """How the device sends SMS (spec 6): per-part latency, failures, delivery reports."""
+
+    latency: Span = Field((2.0, 5.0), description="seconds per message part, or [min, max]")
+    failure_rate: float = Field(0.0, ge=0, le=1, description="share of messages the network refuses")
+    delivery_delay: Span = Field((5.0, 30.0), description="seconds from sent to delivery report")
+    delivery_failure_rate: float = Field(0.0, ge=0, le=1)
+    max_tasks: int = Field(5000, ge=1, description="tasks held at once; more get 16 Too Many Task")
+
+    _span = field_validator("latency", "delivery_delay", mode="before")(_range)
+
+
+class Inbox(_Model):
+    """Received SMS kept for goip_get_sms.html (spec 8)."""
+
+    capacity: int = Field(1000, ge=1, le=1_000_000)
 
 
 class Push(_Model):
@@ -216,6 +244,8 @@ class Profile(_Model):
     quirks: Quirks = Quirks()
     sims: Sims = Sims()
     behaviour: Behaviour = Behaviour()
+    sending: Sending = Sending()
+    inbox: Inbox = Inbox()
     push: Push = Push()
     journal: Journal = Journal()
     scenario: list[ScenarioEvent] = []

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from emulator.core import settings as settings_mod
+from emulator.core.calls import Calls
 from emulator.core.codes import SimState
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
+from emulator.core.inbound import Inbound
 from emulator.core.sessions import SessionTable, random_ids
 from emulator.core.settings import Settings
 from emulator.core.sim import (
@@ -26,6 +28,7 @@ from emulator.core.sim import (
     next_state,
 )
 from emulator.core.stats import Stats
+from emulator.core.tasks import Sending
 from emulator.core.timers import TimerHandle, Timers
 from emulator.profile import Profile, SimSpec
 from emulator.wire.ports import LETTERS, PortListError, PortNames, PortRef
@@ -83,6 +86,9 @@ def _card(spec: SimSpec, fields: dict[str, int | str]) -> SimCard:
         blocked=spec.blocked,
         read_error=spec.read_error,
         register_fail=spec.register_fail,
+        smsc=spec.smsc,
+        send_latency=spec.send_latency,
+        send_failure_rate=spec.send_failure_rate,
     )
 
 
@@ -121,13 +127,15 @@ class Device:
         self.saved = self._initial_settings()
         self.settings = self.saved.copy()
         self.ports = self._build_ports()
+        self.sending = Sending(self)
+        self.inbound = Inbound(self)
+        self.calls = Calls(self)
         self.dev_status_seq = 0
         self.ssrc = ""
         self.boots = 0
         self.unavailable_until: float | None = None
         self._generation = 0
         self._status_timer: TimerHandle | None = None
-        self.on_boot: list[Callable[[], None]] = []  # modules that reset state at boot
         self._boot()
 
     # -- construction ---------------------------------------------------------
@@ -188,8 +196,6 @@ class Device:
         self.boots += 1
         self.ssrc = f"{self.rng.getrandbits(64):016x}"
         self.unavailable_until = None
-        for hook in self.on_boot:
-            hook()
         for port in self.ports:
             port.failed.clear()
             self._activate(port)
@@ -210,7 +216,7 @@ class Device:
 
         return self.timers.call_later(delay, run)
 
-    def _draw(self, span: tuple[float, float]) -> float:
+    def draw(self, span: tuple[float, float]) -> float:
         low, high = span
         return low if low == high else self.rng.uniform(low, high)
 
@@ -245,6 +251,10 @@ class Device:
             self._port_changed(port)
         return True
 
+    def fire_current(self, port: Port, event: SimEvent) -> bool:
+        """A transition of the port's current SIM from another module (calls)."""
+        return self._fire(port.slot, event)
+
     def _activate(self, port: Port) -> None:
         """Make the current slot work: detect the card, then register it."""
         self._cancel_progress(port)
@@ -272,7 +282,7 @@ class Device:
         self._schedule_registration(port, slot)
 
     def _schedule_registration(self, port: Port, slot: Slot) -> None:
-        delay = self._draw(self.profile.behaviour.registration_time)
+        delay = self.draw(self.profile.behaviour.registration_time)
         port.progress = self.later(delay, lambda: self._registration_done(port, slot))
 
     def _registration_done(self, port: Port, slot: Slot) -> None:
@@ -328,6 +338,7 @@ class Device:
         port = self.ports[slot.port - 1]
         card = slot.card
         registered = slot.state in REGISTERED
+        durations = self.calls.durations(slot.port, slot.index)
         return SlotSnapshot(
             port=slot.port,
             slot=slot.index,
@@ -340,13 +351,15 @@ class Device:
             opr=card.operator if card and registered else "",
             bal=card.balance if card else 0.0,
             sig=card.signal if card and registered else 0,
-            tot_dur="0/-1",
-            mon_dur="0/-1",
-            day_dur="0/-1",
+            tot_dur=durations[0],
+            mon_dur=durations[1],
+            day_dur=durations[2],
         )
 
     def _port_changed(self, port: Port) -> None:
         port.seq += 1
+        self.sending.port_changed(port)
+        self.inbound.port_changed(port)
         url = self.settings.status_url
         if url and self.settings.status_period > 0:
             self.outbox.emit(PortStatus(url=url, seq=port.seq, snapshot=self.snapshot(port.slot)))
@@ -476,6 +489,9 @@ class Device:
                     slot.state = SimState.IDLE
         self.dev_status_seq = 0
         self.sessions.clear()  # security sessions live in RAM
+        self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)
+        self.inbound.reboot()
+        self.calls.reboot()
         self.settings = self.saved.copy()
         self.unavailable_until = self.now() + self.profile.device.reboot_time
         self.later(self.profile.device.reboot_time, self._boot)

@@ -66,9 +66,6 @@ class DevStatus:
     type: str = "dev-status"
 
 
-Callback = PortStatus | DevStatus
-
-
 class Outbox:
     """Events waiting for the push edge; `listener` is told of each one as it arrives."""
 
@@ -90,3 +87,51 @@ class Outbox:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskReport:
+    """One entry of a status report (spec 6.3.2.3): totals, and records since the last one."""
+
+    tid: int
+    sending: int
+    sent: int
+    failed: int
+    unsent: int
+    sdr: tuple[tuple[int, str, int, int, float], ...] | None  # index, number, port, slot, ts
+    fdr: tuple[tuple[int, str, int, int, float, str, str], ...] | None  # ... program, operator
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """Buffered task reports, pushed to sr_url (spec 6.3.2)."""
+
+    url: str
+    rpts: tuple[TaskReport, ...]
+    type: str = "status-report"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedSms:
+    """A received SMS or a delivery report (spec 7.2.3): one entry of recv-sms and the inbox."""
+
+    flag: int  # 0 a received SMS, 1 a delivery report
+    port: int
+    slot: int
+    ts: float
+    sender: str
+    recipient: str
+    text: str  # the SMS text, or "<code> <scts>" for a delivery report
+    smsc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecvSms:
+    """Received SMS and delivery reports, pushed to sms_url (spec 7)."""
+
+    url: str
+    sms: tuple[ReceivedSms, ...]
+    type: str = "recv-sms"
+
+
+Callback = PortStatus | DevStatus | StatusReport | RecvSms

@@ -134,3 +134,6 @@ class SimCard:
     blocked: bool = False
     read_error: bool = False
     register_fail: bool = False
+    smsc: str = ""
+    send_latency: tuple[float, float] | None = None  # None: the profile's sending.latency
+    send_failure_rate: float | None = None

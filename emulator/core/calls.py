@@ -1,0 +1,169 @@
+"""Voice calls on a port, for the call statistics of spec 10 and the durations of dev-status.
+
+A call is dialled from a port's current SIM: after the post-dial delay it rings
+(alerted) or fails; a ringing call is answered (connected) or not; an answered
+call talks for its duration. The SIM shows `4 In Call` from dialling until hang-up,
+and the port sends no SMS meanwhile. Calls on one port follow each other; a call
+that finds the SIM not registered fails at once. Counters are kept per port and
+slot in the device's windowed `Stats`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from emulator.core.codes import SimState
+from emulator.core.sim import SimEvent
+from emulator.core.stats import Window
+
+if TYPE_CHECKING:
+    from emulator.core.device import Device, Port
+
+
+@dataclass(frozen=True, slots=True)
+class CallPlan:
+    """Calls to place on one port; spans are seconds, [min, max] drawn from the seed."""
+
+    count: int = 1
+    interval: tuple[float, float] = (0.0, 0.0)  # between the end of one call and the next
+    pdd: tuple[float, float] = (2.0, 6.0)  # post-dial delay until it rings
+    ring: tuple[float, float] = (3.0, 15.0)
+    talk: tuple[float, float] = (30.0, 180.0)
+    alert_ratio: float = 1.0  # share of calls that ring at all
+    answer_ratio: float = 0.7  # share of ringing calls that are answered
+
+
+@dataclass(slots=True)
+class PortCalls:
+    plans: deque[CallPlan] = field(default_factory=deque)
+    remaining: int = 0
+    busy: bool = False
+    con_failed: dict[int, int] = field(default_factory=dict)
+
+
+class Calls:
+    """The device's voice-call simulator and its counters."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.ports = [PortCalls() for _ in device.ports]
+        self.month: dict[tuple[int, int], tuple[str, int]] = {}  # slot -> (yyyymm, seconds)
+
+    def reboot(self) -> None:
+        """Calls in progress are cut and planned ones forgotten; the counters stay."""
+        for state in self.ports:
+            state.plans.clear()
+            state.remaining = 0
+            state.busy = False
+
+    def place(self, port: int, plan: CallPlan) -> None:
+        state = self.ports[port - 1]
+        state.plans.append(plan)
+        if not state.busy:
+            self._next(port)
+
+    def queued(self, port: int) -> int:
+        state = self.ports[port - 1]
+        return sum(p.count for p in state.plans) + state.remaining
+
+    def _next(self, number: int) -> None:
+        state = self.ports[number - 1]
+        if state.remaining == 0:
+            if not state.plans:
+                state.busy = False
+                return
+            state.remaining = state.plans[0].count
+        plan = state.plans[0]
+        state.remaining -= 1
+        if state.remaining == 0:
+            state.plans.popleft()
+        state.busy = True
+        self._dial(self.device.ports[number - 1], plan)
+
+    def _dial(self, port: Port, plan: CallPlan) -> None:
+        device = self.device
+        slot = port.current
+        stats = device.stats
+        stats.add(port.number, slot, "calls")
+        if port.slot.state not in (SimState.OK, SimState.NO_BALANCE):
+            self._failed(port, slot, plan)
+            return
+        device.fire_current(port, SimEvent.CALL_START)
+        pdd = device.draw(plan.pdd)
+        alerted = device.rng.random() < plan.alert_ratio
+        answered = alerted and device.rng.random() < plan.answer_ratio
+        ring = device.draw(plan.ring) if alerted else 0.0
+        talk = device.draw(plan.talk) if answered else 0.0
+
+        def hang_up() -> None:
+            if port.current == slot and port.slot.state == SimState.IN_CALL:
+                device.fire_current(port, SimEvent.CALL_END)
+            if alerted:
+                stats.add(port.number, slot, "alerted")
+                stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
+            if answered:
+                seconds = round(talk)
+                stats.add(port.number, slot, "connected")
+                stats.add(port.number, slot, "talk_seconds", seconds)
+                stats.add(port.number, slot, "billed_minutes", -(-seconds // 60))
+                self._add_month(port.number, slot, seconds)
+                self.ports[port.number - 1].con_failed[slot] = 0
+            else:
+                self._count_failure(port.number, slot)
+            device.later(device.draw(plan.interval), lambda: self._next(port.number))
+
+        device.later(pdd + ring + talk, hang_up)
+
+    def _failed(self, port: Port, slot: int, plan: CallPlan) -> None:
+        self._count_failure(port.number, slot)
+        self.device.later(self.device.draw(plan.interval), lambda: self._next(port.number))
+
+    def _count_failure(self, port: int, slot: int) -> None:
+        streaks = self.ports[port - 1].con_failed
+        streaks[slot] = streaks.get(slot, 0) + 1
+
+    def _month_key(self) -> str:
+        return datetime.fromtimestamp(self.device.now(), UTC).strftime("%Y%m")
+
+    def _add_month(self, port: int, slot: int, seconds: int) -> None:
+        key = self._month_key()
+        month, total = self.month.get((port, slot), (key, 0))
+        self.month[(port, slot)] = (key, (total if month == key else 0) + seconds)
+
+    # -- figures ------------------------------------------------------------------
+
+    def durations(self, port: int, slot: int) -> tuple[str, str, str]:
+        """dev-status tot_dur, mon_dur, day_dur: "<minutes talked>/<limit, -1 = none>"."""
+        stats = self.device.stats
+        total = stats.count(port, slot, "talk_seconds", Window.TOTAL) // 60
+        today = stats.count(port, slot, "talk_seconds", Window.TODAY) // 60
+        month, seconds = self.month.get((port, slot), ("", 0))
+        this_month = seconds // 60 if month == self._month_key() else 0
+        return f"{total}/-1", f"{this_month}/-1", f"{today}/-1"
+
+    def figures(self, port: int, slot: int, window: Window) -> dict[str, object]:
+        """The stat entry of spec 10.1.3 for one port and slot."""
+        stats = self.device.stats
+
+        def count(name: str) -> int:
+            return stats.count(port, slot, name, window)
+
+        calls, alerted, connected = count("calls"), count("alerted"), count("connected")
+        talk = count("talk_seconds")
+        return {
+            "port": port,
+            "slot": slot,
+            "calls": calls,
+            "alerted": alerted,
+            "connected": connected,
+            "con_failed": self.ports[port - 1].con_failed.get(slot, 0),
+            "nc": f"{connected}/{calls}",
+            "pdd": round(count("pdd_ms") / alerted / 1000) if alerted else 0,
+            "acd": round(talk / connected) if connected else 0,
+            "asr": round(100 * connected / calls) if calls else 0,
+            "tcd": count("billed_minutes"),
+            "act_tcd": talk,
+        }

@@ -1,0 +1,197 @@
+"""Received SMS and delivery reports: the recv-sms push buffer and the inbox (spec 7, 8).
+
+An SMS is addressed to a SIM. It arrives when that SIM is its port's current SIM
+and registered; otherwise the network holds it, as an SMSC does, and delivers it
+when that SIM next registers. A slot with no SIM has no subscriber: the SMS is
+refused. What arrives is counted ("received"), kept in the inbox (ids from 1 in
+arrival order, bounded by `inbox.capacity`, the oldest dropped and counted) and
+pushed to `sms_url`: each on arrival when `sms_cnt` <= 1, else buffered until
+`sms_cnt` entries wait or `sms_prd` seconds pass (spec 6.3.1.3 sms_cnt/sms_prd).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from emulator.core.events import ReceivedSms, RecvSms
+from emulator.core.sim import REGISTERED
+from emulator.core.timers import TimerHandle
+
+if TYPE_CHECKING:
+    from emulator.core.device import Device, Port
+
+
+class NotReceived(ValueError):
+    """An SMS the device cannot receive; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    id: int
+    sms: ReceivedSms
+
+
+def scts(ts: float, utc_offset: float) -> str:
+    """Service-centre time stamp as the GSM network writes it: yyMMddhhmmss+zz (quarters)."""
+    local = datetime.fromtimestamp(ts, UTC) + timedelta(seconds=utc_offset)
+    quarters = int(utc_offset // 900)
+    sign = "+" if quarters >= 0 else "-"
+    return f"{local:%y%m%d%H%M%S}{sign}{abs(quarters):02d}"
+
+
+class Inbound:
+    """What a device receives."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.inbox: deque[Stored] = deque()
+        self.next_id = 1
+        self.dropped = 0
+        self.held: dict[tuple[int, int], list[ReceivedSms]] = {}  # by the network, per SIM
+        self._buffer: list[ReceivedSms] = []
+        self._flush_timer: TimerHandle | None = None
+        offset = device.profile.device.tzinfo.utcoffset(None)
+        self.utc_offset = offset.total_seconds() if offset else 0.0
+
+    # -- arrival -------------------------------------------------------------------
+
+    def receive(
+        self,
+        port: int,
+        slot: int | None,
+        sender: str,
+        text: str,
+        recipient: str | None = None,
+        ts: float | None = None,
+    ) -> int | None:
+        """An SMS for the SIM in `port`/`slot` (current slot when None).
+
+        Returns its inbox id, or None when the network holds it until that SIM
+        registers. Raises NotReceived when the slot has no SIM.
+        """
+        target = self.device.ports[port - 1]
+        index = slot or target.current
+        card = target.slots[index - 1].card
+        if card is None:
+            raise NotReceived(
+                f"{self.device.names.format(port, index)} has no SIM: nobody to deliver to"
+            )
+        sms = ReceivedSms(
+            flag=0,
+            port=port,
+            slot=index,
+            ts=self.device.now() if ts is None else ts,
+            sender=sender,
+            recipient=recipient or card.number,
+            text=text,
+            smsc=card.smsc,
+        )
+        return self._arrive(target, sms)
+
+    def schedule_delivery_report(self, port: int, slot: int, recipient: str) -> None:
+        """dr=1: the network reports delivery of a sent message later (spec 7.2.3)."""
+        sending = self.device.profile.sending
+        delay = self.device.draw(sending.delivery_delay)
+        failed = sending.delivery_failure_rate > 0 and (
+            self.device.rng.random() < sending.delivery_failure_rate
+        )
+
+        def arrive() -> None:
+            target = self.device.ports[port - 1]
+            card = target.slots[slot - 1].card
+            now = self.device.now()
+            code = 1 if failed else 0
+            report = ReceivedSms(
+                flag=1,
+                port=port,
+                slot=slot,
+                ts=now,
+                sender=card.smsc if card else "",
+                recipient=recipient,
+                text=f"{code} {scts(now, self.utc_offset)}",
+                smsc=card.smsc if card else "",
+            )
+            self._arrive(target, report)
+
+        self.device.later(delay, arrive)
+
+    def _arrive(self, port: Port, sms: ReceivedSms) -> int | None:
+        slot = port.slots[sms.slot - 1]
+        if port.current != sms.slot or slot.state not in REGISTERED:
+            self.held.setdefault((port.number, sms.slot), []).append(sms)
+            return None
+        return self._store(sms)
+
+    def port_changed(self, port: Port) -> None:
+        """A SIM that registers gets what the network held for it, in order."""
+        key = (port.number, port.current)
+        if key in self.held and port.slot.state in REGISTERED:
+            for sms in self.held.pop(key):
+                self._store(sms)
+
+    def _store(self, sms: ReceivedSms) -> int:
+        if sms.flag == 0:
+            self.device.stats.add(sms.port, sms.slot, "received")
+        stored = Stored(self.next_id, sms)
+        self.next_id += 1
+        self.inbox.append(stored)
+        if len(self.inbox) > self.device.profile.inbox.capacity:
+            self.inbox.popleft()
+            self.dropped += 1
+        self._push(sms)
+        return stored.id
+
+    # -- recv-sms push (spec 7) ---------------------------------------------------------
+
+    def _push(self, sms: ReceivedSms) -> None:
+        settings = self.device.settings
+        self._buffer.append(sms)
+        if settings.sms_cnt <= 1 or len(self._buffer) >= settings.sms_cnt:
+            self.flush()
+        elif self._flush_timer is None:
+            self._flush_timer = self.device.later(settings.sms_prd, self._flush_due)
+
+    def _flush_due(self) -> None:
+        self._flush_timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if not self._buffer:
+            return
+        batch, self._buffer = tuple(self._buffer), []
+        url = self.device.settings.sms_url
+        if url:
+            self.device.outbox.emit(RecvSms(url=url, sms=batch))
+
+    # -- the inbox (spec 8) ---------------------------------------------------------------
+
+    def query(self, sms_id: int, sms_num: int, delete: bool) -> tuple[list[Stored], int]:
+        """Entries from id `sms_id` on (all when sms_num is 0), and the next id to ask for."""
+        found: list[Stored] = []
+        for stored in self.inbox:
+            if stored.id < sms_id:
+                continue
+            found.append(stored)
+            if sms_num and len(found) >= sms_num:
+                break
+        # Nothing new: ask again from the same place (never past the next id to come).
+        next_sms = found[-1].id + 1 if found else min(sms_id, self.next_id)
+        if delete and found:
+            gone = {s.id for s in found}
+            self.inbox = deque(s for s in self.inbox if s.id not in gone)
+        return found, next_sms
+
+    def reboot(self) -> None:
+        """RAM is lost; the inbox survives only where the device stores it in flash."""
+        self._buffer.clear()
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if not self.device.profile.device.keeps_inbox_on_reboot:
+            self.inbox.clear()

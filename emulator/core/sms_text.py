@@ -1,0 +1,45 @@
+"""How many parts a text takes on the air (3GPP TS 23.038 / 23.040).
+
+A text that fits the GSM 7-bit alphabet takes 160 characters in one part, 153 per
+part when split (the extension table's characters count twice); anything else is
+UCS-2: 70 in one part, 67 per part (INTERPRETATION.md, "Sending SMS").
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+
+class Coding(IntEnum):
+    """The task attribute `coding` (spec 6.3.1.3)."""
+
+    AUTO = 0
+    UCS2 = 1
+    GSM7 = 2
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+
+
+def septets(text: str) -> int:
+    return sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+
+
+def parts(text: str, coding: Coding = Coding.AUTO) -> int:
+    """Number of concatenated parts the device sends for `text`."""
+    gsm7 = coding == Coding.GSM7 or (coding == Coding.AUTO and is_gsm7(text))
+    if gsm7:
+        length, single, multi = septets(text), 160, 153
+    else:
+        # UCS-2 counts UTF-16 code units: an emoji outside the BMP takes two.
+        length, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67
+    if length <= single:
+        return 1
+    return -(-length // multi)

@@ -1,0 +1,448 @@
+"""SMS tasks: per-port queues, the sending of each message, and status reports (spec 6).
+
+A task's messages (one per recipient, or one per port under note 2 of 6.3.1.3)
+are queued on ports when the task is accepted: on the port `from` names; spread
+round-robin over the ports `from` names; or, without `from`, over the ports whose
+SIM is registered. Each port works the head of its queue, one message at a time,
+from its current SIM. Reports are made per task (its own sr_cnt / sr_prd and a
+last one when it finishes) and buffered device-wide until `sr_cnt` reports wait or
+`sr_prd` seconds pass (6.3.1.3, 6.3.2). Decisions the spec leaves open are in
+docs/decisions.md ("Sending SMS").
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from emulator.core.codes import SimState, TaskStatus
+from emulator.core.events import StatusReport, TaskReport
+from emulator.core.sms_text import Coding, parts
+from emulator.core.timers import TimerHandle
+
+if TYPE_CHECKING:
+    from emulator.core.device import Device, Port
+
+# A port sends only from a SIM registered and free: not in a call, not out of balance.
+CAN_SEND = frozenset({SimState.OK})
+# fdr reasons: [4] what the device saw, [5] what the network said (6.3.2.3).
+NETWORK_REFUSED = ("21 Send Failed", "500 Network Refused")
+TIMED_OUT = (str(TaskStatus.TIMEOUT), "")
+UNREGISTERED = (str(TaskStatus.SIM_UNREGISTERED), "")
+
+
+class MessageState(IntEnum):
+    WAITING = 0
+    SENDING = 1
+    SENT = 2
+    FAILED = 3
+
+
+@dataclass(slots=True)
+class Message:
+    task: Task
+    index: int  # position among the task's recipients (6.3.2.3 sdr/fdr [0])
+    number: str
+    port: int
+    parts: int
+    state: MessageState = MessageState.WAITING
+
+
+@dataclass(slots=True)
+class Task:
+    """An accepted task and its running totals."""
+
+    tid: int
+    order: int
+    recipients: list[str]
+    text: str
+    sms: str  # as submitted, for goip_get_tasks has_content
+    from_text: str
+    chs: str
+    coding: int
+    intvl: tuple[float, float]  # seconds
+    tmo: float
+    sdr: bool
+    fdr: bool
+    dr: bool
+    sr_cnt: int
+    sr_prd: int
+    smstype: int = 0
+    paused: bool = False
+    messages: list[Message] = field(default_factory=list)
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    removed: bool = False
+    since_report: int = 0
+    sdr_records: list[tuple[int, str, int, int, float]] = field(default_factory=list)
+    fdr_records: list[tuple[int, str, int, int, float, str, str]] = field(default_factory=list)
+    report_timer: TimerHandle | None = None
+    next_send: dict[int, float] = field(default_factory=dict)  # port -> earliest, for intvl
+
+    @property
+    def total(self) -> int:
+        return len(self.messages)
+
+    @property
+    def unsent(self) -> int:
+        return self.total - self.sent - self.failed - self.sending
+
+    @property
+    def finished(self) -> bool:
+        return self.sent + self.failed == self.total
+
+
+@dataclass(slots=True)
+class PortQueue:
+    """The messages waiting on one port, and the one being worked."""
+
+    waiting: deque[Message] = field(default_factory=deque)
+    head: Message | None = None
+    timer: TimerHandle | None = None
+    started: float = 0.0
+    awaiting_sim: bool = False  # the head waits (up to tmo) for the SIM to register
+    con_failed: dict[int, int] = field(default_factory=dict)  # slot -> consecutive failures
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """A validated task as the web layer hands it in; `ports` already parsed."""
+
+    tid: int
+    recipients: list[str]
+    text: str
+    sms: str
+    from_text: str
+    ports: list[int] | None
+    chs: str = "utf8"
+    coding: int = 0
+    smstype: int = 0
+    intvl: tuple[float, float] = (0.0, 0.0)
+    tmo: float = 30.0
+    sdr: bool = False
+    fdr: bool = True
+    dr: bool = False
+    sr_cnt: int = 10
+    sr_prd: int = 60
+
+
+class Sending:
+    """The device's SMS engine."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.tasks: dict[int, Task] = {}
+        self.queues = [PortQueue() for _ in device.ports]
+        self._order = 0
+        self._buffer: list[TaskReport] = []
+        self._flush_timer: TimerHandle | None = None
+        self._next_port = 0  # round-robin start for tasks without `from`
+
+    # -- submission (6.3.1) -------------------------------------------------------
+
+    def check(self, spec: TaskSpec, pending: set[int]) -> TaskStatus:
+        """Why this task would be refused, or OK; changes nothing."""
+        if spec.tid in self.tasks or spec.tid in pending:
+            return TaskStatus.DUPLICATED_TID
+        if len(self.tasks) + len(pending) >= self.device.profile.sending.max_tasks:
+            return TaskStatus.TOO_MANY_TASK
+        if not self._usable_ports(spec.ports):
+            return TaskStatus.SIM_UNREGISTERED
+        return TaskStatus.OK
+
+    def submit(self, spec: TaskSpec) -> Task:
+        """Queue an accepted task's messages on their ports and start sending."""
+        self._order += 1
+        task = Task(
+            tid=spec.tid,
+            order=self._order,
+            recipients=spec.recipients,
+            text=spec.text,
+            sms=spec.sms,
+            from_text=spec.from_text,
+            chs=spec.chs,
+            coding=spec.coding,
+            intvl=spec.intvl,
+            tmo=spec.tmo,
+            sdr=spec.sdr,
+            fdr=spec.fdr,
+            dr=spec.dr,
+            sr_cnt=spec.sr_cnt if spec.sr_cnt >= 1 else 10,
+            sr_prd=spec.sr_prd,
+            smstype=spec.smstype,
+        )
+        count = parts(spec.text, Coding(spec.coding) if spec.coding in (0, 1, 2) else Coding.AUTO)
+        if spec.ports and len(spec.recipients) == 1:
+            # Note 2 of 6.3.1.3: one recipient and ports given: sent from every port.
+            plan = [(0, spec.recipients[0], port) for port in spec.ports]
+        else:
+            ports = spec.ports or self._usable_ports(None)
+            start = self._next_port if spec.ports is None else 0
+            plan = [
+                (i, number, ports[(start + i) % len(ports)])
+                for i, number in enumerate(spec.recipients)
+            ]
+            if spec.ports is None:
+                self._next_port = (start + len(spec.recipients)) % len(ports)
+        for index, number, port in plan:
+            message = Message(task, index, number, port, count)
+            task.messages.append(message)
+            self.queues[port - 1].waiting.append(message)
+        self.tasks[task.tid] = task
+        if task.sr_prd > 0:
+            task.report_timer = self.device.later(task.sr_prd, lambda: self._periodic(task))
+        for port in dict.fromkeys(m.port for m in task.messages):
+            self._kick(port)
+        return task
+
+    def _usable_ports(self, ports: list[int] | None) -> list[int]:
+        candidates = ports or range(1, len(self.device.ports) + 1)
+        registered = [p for p in candidates if self._can_send(self.device.ports[p - 1])]
+        if registered or ports:
+            return registered
+        return list(candidates)
+
+    def _can_send(self, port: Port) -> bool:
+        return port.slot.state in CAN_SEND
+
+    # -- pause, resume, remove (6.3.3-6.3.5) -----------------------------------------
+
+    def pause(self, tid: int) -> bool:
+        task = self.tasks.get(tid)
+        if task is None:
+            return False
+        task.paused = True
+        return True
+
+    def resume(self, tid: int) -> bool:
+        task = self.tasks.get(tid)
+        if task is None:
+            return False
+        if task.paused:
+            task.paused = False
+            for port in dict.fromkeys(m.port for m in task.messages):
+                self._kick(port)
+        return True
+
+    def remove(self, tid: int) -> bool:
+        """Drop a task's waiting messages; one on the air finishes, then the task reports."""
+        task = self.tasks.get(tid)
+        if task is None:
+            return False
+        task.removed = True
+        for port in {m.port for m in task.messages if m.state == MessageState.WAITING}:
+            queue = self.queues[port - 1]
+            queue.waiting = deque(m for m in queue.waiting if m.task is not task)
+        task.messages = [m for m in task.messages if m.state != MessageState.WAITING]
+        if task.sending == 0:
+            self._finish(task)
+        for port in range(1, len(self.queues) + 1):
+            self._kick(port)
+        return True
+
+    def clear(self) -> None:
+        """A reboot: every queued task is lost, with no report (INTERPRETATION.md)."""
+        for task in self.tasks.values():
+            if task.report_timer is not None:
+                task.report_timer.cancel()
+        for queue in self.queues:
+            if queue.timer is not None:
+                queue.timer.cancel()
+        self.tasks.clear()
+        self.queues = [PortQueue() for _ in self.device.ports]
+        self._buffer.clear()
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+
+    # -- queries ----------------------------------------------------------------
+
+    def tasks_on_port(self, port: int) -> list[Task]:
+        """Tasks with a message still to send on `port`, in submission order (6.3.6)."""
+        found = {m.task.tid: m.task for m in self.queues[port - 1].waiting}
+        head = self.queues[port - 1].head
+        if head is not None:
+            found.setdefault(head.task.tid, head.task)
+        return sorted(found.values(), key=lambda t: t.order)
+
+    def gauges(self, port: int, slot: int) -> tuple[int, int, int]:
+        """(unsent, sending, con_failed) of a port's slot, for goip_get_sms_stat (spec 9)."""
+        queue = self.queues[port - 1]
+        current = self.device.ports[port - 1].current == slot
+        unsent = len(queue.waiting) if current else 0
+        sending = 1 if current and queue.head is not None else 0
+        return unsent, sending, queue.con_failed.get(slot, 0)
+
+    # -- the port engine ------------------------------------------------------------
+
+    def port_changed(self, port: Port) -> None:
+        """The port's current SIM changed state: a head waiting for it goes on the air."""
+        queue = self.queues[port.number - 1]
+        if queue.head is not None and queue.awaiting_sim and self._can_send(port):
+            queue.awaiting_sim = False
+            if queue.timer is not None:
+                queue.timer.cancel()
+            self._transmit(queue, port, queue.head)
+        else:
+            self._kick(port.number)
+
+    def _kick(self, number: int) -> None:
+        queue = self.queues[number - 1]
+        if queue.head is not None or not queue.waiting:
+            return
+        port = self.device.ports[number - 1]
+        now = self.device.now()
+        # The first message that is not paused and whose task's interval has passed.
+        wait_until: float | None = None
+        for message in queue.waiting:
+            task = message.task
+            if task.paused:
+                continue
+            ready = task.next_send.get(number, 0.0)
+            if ready > now:
+                wait_until = ready if wait_until is None else min(wait_until, ready)
+                continue
+            queue.waiting.remove(message)
+            self._start(queue, port, message)
+            return
+        if wait_until is not None and queue.timer is None:
+            queue.timer = self.device.later(wait_until - now, lambda: self._wake(number))
+
+    def _wake(self, number: int) -> None:
+        self.queues[number - 1].timer = None
+        self._kick(number)
+
+    def _start(self, queue: PortQueue, port: Port, message: Message) -> None:
+        """Work the head message: send it if the SIM can, else wait up to tmo for it."""
+        task = message.task
+        queue.head = message
+        queue.started = self.device.now()
+        message.state = MessageState.SENDING
+        task.sending += 1
+        if queue.timer is not None:
+            queue.timer.cancel()
+        if not self._can_send(port):
+            queue.awaiting_sim = True
+            queue.timer = self.device.later(task.tmo, lambda: self._give_up(port, message))
+            return
+        self._transmit(queue, port, message)
+
+    def _transmit(self, queue: PortQueue, port: Port, message: Message) -> None:
+        card = port.slot.card
+        sending = self.device.profile.sending
+        span = (card.send_latency if card else None) or sending.latency
+        latency = sum(self.device.draw(span) for _ in range(message.parts))
+        rate = (
+            card.send_failure_rate
+            if card and card.send_failure_rate is not None
+            else (sending.failure_rate)
+        )
+        refused = rate > 0 and self.device.rng.random() < rate
+        slot = port.current
+        tmo = message.task.tmo
+        if latency > tmo:
+            queue.timer = self.device.later(tmo, lambda: self._done(port, message, slot, TIMED_OUT))
+        else:
+            outcome = NETWORK_REFUSED if refused else None
+            queue.timer = self.device.later(
+                latency, lambda: self._done(port, message, slot, outcome)
+            )
+
+    def _give_up(self, port: Port, message: Message) -> None:
+        self._done(port, message, port.current, UNREGISTERED)
+
+    def _done(
+        self, port: Port, message: Message, slot: int, failure: tuple[str, str] | None
+    ) -> None:
+        queue = self.queues[port.number - 1]
+        queue.head = None
+        queue.timer = None
+        queue.awaiting_sim = False
+        task = message.task
+        task.sending -= 1
+        now = self.device.now()
+        stats = self.device.stats
+        stats.add(port.number, slot, "sent")
+        if failure is None:
+            message.state = MessageState.SENT
+            task.sent += 1
+            stats.add(port.number, slot, "sent_ok")
+            queue.con_failed[slot] = 0
+            if task.sdr:
+                task.sdr_records.append((message.index, message.number, port.number, slot, now))
+            if task.dr:
+                self.device.inbound.schedule_delivery_report(port.number, slot, message.number)
+        else:
+            message.state = MessageState.FAILED
+            task.failed += 1
+            stats.add(port.number, slot, "sent_failed")
+            queue.con_failed[slot] = queue.con_failed.get(slot, 0) + 1
+            if task.fdr:
+                task.fdr_records.append(
+                    (message.index, message.number, port.number, slot, now, *failure)
+                )
+        low, high = task.intvl
+        if high > 0:
+            task.next_send[port.number] = now + self.device.draw((low, high))
+        task.since_report += 1
+        if task.finished or (task.removed and task.sending == 0):
+            self._finish(task)
+        elif task.since_report >= task.sr_cnt:
+            self._report(task)
+        self._kick(port.number)
+
+    # -- reports (6.3.2) ----------------------------------------------------------
+
+    def _periodic(self, task: Task) -> None:
+        task.report_timer = None
+        if task.tid not in self.tasks:
+            return
+        if task.since_report > 0:
+            self._report(task)
+        task.report_timer = self.device.later(task.sr_prd, lambda: self._periodic(task))
+
+    def _report(self, task: Task) -> None:
+        rpt = TaskReport(
+            tid=task.tid,
+            sending=task.sending,
+            sent=task.sent,
+            failed=task.failed,
+            unsent=task.unsent,
+            sdr=tuple(task.sdr_records) if task.sdr else None,
+            fdr=tuple(task.fdr_records) if task.fdr else None,
+        )
+        task.sdr_records.clear()
+        task.fdr_records.clear()
+        task.since_report = 0
+        self._buffer.append(rpt)
+        settings = self.device.settings
+        if len(self._buffer) >= settings.sr_cnt:
+            self.flush()
+        elif self._flush_timer is None:
+            self._flush_timer = self.device.later(settings.sr_prd, self._flush_due)
+
+    def _finish(self, task: Task) -> None:
+        """The last report, whatever the counters; the tid is free again afterwards."""
+        if task.report_timer is not None:
+            task.report_timer.cancel()
+            task.report_timer = None
+        self.tasks.pop(task.tid, None)
+        self._report(task)
+
+    def _flush_due(self) -> None:
+        self._flush_timer = None
+        self.flush()
+
+    def flush(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        if not self._buffer:
+            return
+        rpts, self._buffer = tuple(self._buffer), []
+        url = self.device.settings.sr_url
+        if url:
+            self.device.outbox.emit(StatusReport(url=url, rpts=rpts))
