@@ -154,7 +154,9 @@ class DeviceApp:
             self.log.debug("port_status", port=snap.port, slot=snap.slot, st=int(snap.state))
         elif isinstance(event, DevStatus):
             self.log.debug("dev_status", seq=event.seq)
-        self.pusher.submit(event.url, event.type, render(event, self.device.names))
+        self.pusher.submit(
+            event.url, event.type, render(event, self.device.names, self.profile.quirks)
+        )
 
     def reset(self) -> None:
         """Back to the profile's initial state: a new device, no queued callbacks, empty journal."""
@@ -178,7 +180,7 @@ DEVICE_APP = web.AppKey("device_app", DeviceApp)
 
 def build_app(device_app: DeviceApp) -> web.Application:
     """The aiohttp application of one device: the spec's API plus /_emulator/."""
-    from emulator.web import control, device_api, middleware, security_api
+    from emulator.web import control, device_api, middleware, security_api, sms_api
 
     app = web.Application(
         middlewares=[middleware.journal_and_errors],
@@ -187,6 +189,7 @@ def build_app(device_app: DeviceApp) -> web.Application:
     app[DEVICE_APP] = device_app
     device_api.register(app)
     security_api.register(app)
+    sms_api.register(app)
     control.register(app)
     return app
 

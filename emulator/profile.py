@@ -196,7 +196,9 @@ class Sending(_Model):
     """How the device sends SMS (spec 6): per-part latency, failures, delivery reports."""
 
     latency: Span = Field((2.0, 5.0), description="seconds per message part, or [min, max]")
-    failure_rate: float = Field(0.0, ge=0, le=1, description="share of messages the network refuses")
+    failure_rate: float = Field(
+        0.0, ge=0, le=1, description="share of messages the network refuses"
+    )
     delivery_delay: Span = Field((5.0, 30.0), description="seconds from sent to delivery report")
     delivery_failure_rate: float = Field(0.0, ge=0, le=1)
     max_tasks: int = Field(5000, ge=1, description="tasks held at once; more get 16 Too Many Task")

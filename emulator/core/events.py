@@ -123,6 +123,7 @@ class ReceivedSms:
     recipient: str
     text: str  # the SMS text, or "<code> <scts>" for a delivery report
     smsc: str = ""
+    scts: str = ""  # the service-centre time stamp, yyMMddhhmmss+zz
 
 
 @dataclass(frozen=True, slots=True)

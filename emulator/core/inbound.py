@@ -79,15 +79,17 @@ class Inbound:
             raise NotReceived(
                 f"{self.device.names.format(port, index)} has no SIM: nobody to deliver to"
             )
+        when = self.device.now() if ts is None else ts
         sms = ReceivedSms(
             flag=0,
             port=port,
             slot=index,
-            ts=self.device.now() if ts is None else ts,
+            ts=when,
             sender=sender,
             recipient=recipient or card.number,
             text=text,
             smsc=card.smsc,
+            scts=scts(when, self.utc_offset),
         )
         return self._arrive(target, sms)
 
@@ -104,6 +106,7 @@ class Inbound:
             card = target.slots[slot - 1].card
             now = self.device.now()
             code = 1 if failed else 0
+            stamp = scts(now, self.utc_offset)
             report = ReceivedSms(
                 flag=1,
                 port=port,
@@ -111,8 +114,9 @@ class Inbound:
                 ts=now,
                 sender=card.smsc if card else "",
                 recipient=recipient,
-                text=f"{code} {scts(now, self.utc_offset)}",
+                text=f"{code} {stamp}",
                 smsc=card.smsc if card else "",
+                scts=stamp,
             )
             self._arrive(target, report)
 

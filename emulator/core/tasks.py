@@ -179,7 +179,7 @@ class Sending:
             # Note 2 of 6.3.1.3: one recipient and ports given: sent from every port.
             plan = [(0, spec.recipients[0], port) for port in spec.ports]
         else:
-            ports = spec.ports or self._usable_ports(None)
+            ports = self._usable_ports(spec.ports) or spec.ports or []
             start = self._next_port if spec.ports is None else 0
             plan = [
                 (i, number, ports[(start + i) % len(ports)])
@@ -199,11 +199,9 @@ class Sending:
         return task
 
     def _usable_ports(self, ports: list[int] | None) -> list[int]:
+        """The ports (of those named, or all) whose current SIM can send now."""
         candidates = ports or range(1, len(self.device.ports) + 1)
-        registered = [p for p in candidates if self._can_send(self.device.ports[p - 1])]
-        if registered or ports:
-            return registered
-        return list(candidates)
+        return [p for p in candidates if self._can_send(self.device.ports[p - 1])]
 
     def _can_send(self, port: Port) -> bool:
         return port.slot.state in CAN_SEND

@@ -6,11 +6,22 @@ table's `max-slots` is sent beside the example's `max-slot` (INTERPRETATION.md).
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator.core.events import Callback, DevStatus, PortStatus, SlotSnapshot
+from emulator.core.events import (
+    Callback,
+    DevStatus,
+    PortStatus,
+    ReceivedSms,
+    RecvSms,
+    SlotSnapshot,
+    StatusReport,
+    TaskReport,
+)
+from emulator.profile import Quirks
 from emulator.wire.ports import PortNames
 
 
@@ -114,10 +125,64 @@ def port_status_doc(event: PortStatus, names: PortNames) -> PortStatusDoc:
     )
 
 
-def render(event: Callback, names: PortNames) -> dict[str, Any]:
+def report_json(rpt: TaskReport, names: PortNames) -> dict[str, Any]:
+    """One entry of `rpts` (6.3.2.3); sdr/fdr only when the task asked for them."""
+    doc: dict[str, Any] = {
+        "tid": rpt.tid,
+        "sending": rpt.sending,
+        "sent": rpt.sent,
+        "failed": rpt.failed,
+        "unsent": rpt.unsent,
+    }
+    if rpt.sdr is not None:
+        doc["sdr"] = [[i, num, names.format(p, s), int(ts)] for i, num, p, s, ts in rpt.sdr]
+    if rpt.fdr is not None:
+        doc["fdr"] = [
+            [i, num, names.format(p, s), int(ts), program, operator]
+            for i, num, p, s, ts, program, operator in rpt.fdr
+        ]
+    return doc
+
+
+def sms_entry(sms: ReceivedSms, names: PortNames, quirks: Quirks) -> list[Any]:
+    """[flag, port, ts, sender, recipient, content] of spec 7.2.3 / 8.2.3.
+
+    A received text travels as base64 of its UTF-8 bytes; a delivery report's
+    "<code> <scts>" as plain text. `quirks.recv_sms_headers` puts the header block
+    some firmware writes in front of the text before encoding it.
+    """
+    port = names.format(sms.port, sms.slot)
+    if sms.flag == 1:
+        content = sms.text
+    else:
+        text = sms.text
+        if quirks.recv_sms_headers:
+            dotted = f"{sms.port}.{sms.slot:02d}"
+            text = (
+                f'Sender: {sms.sender}\r\nReceiver: "{dotted}" {sms.recipient}\r\n'
+                f"SMSC: {sms.smsc}\r\nSCTS: {sms.scts}\r\n\r\n{text}"
+            )
+        content = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return [sms.flag, port, int(sms.ts), sms.sender, sms.recipient, content]
+
+
+def render(event: Callback, names: PortNames, quirks: Quirks | None = None) -> dict[str, Any]:
     """The JSON body of a callback, as the device POSTs it."""
     if isinstance(event, DevStatus):
         return dev_status_doc(event, names).model_dump(by_alias=True)
     if isinstance(event, PortStatus):
         return port_status_doc(event, names).model_dump(by_alias=True)
+    if isinstance(event, StatusReport):
+        rpts = [report_json(r, names) for r in event.rpts]
+        return {"type": "status-report", "rpt_num": len(rpts), "rpts": rpts}
+    if isinstance(event, RecvSms):
+        quirks = quirks or Quirks()
+        doc: dict[str, Any] = {
+            "type": "recv-sms",
+            "sms_num": len(event.sms),
+            "sms": [sms_entry(s, names, quirks) for s in event.sms],
+        }
+        if quirks.sim_src:
+            doc["sim_src"] = 1
+        return doc
     raise TypeError(f"no renderer for {type(event).__name__}")

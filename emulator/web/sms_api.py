@@ -1,0 +1,369 @@
+"""Sending SMS over HTTP (spec 6): submit, pause, resume, remove and list tasks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from aiohttp import web
+
+from emulator.app import DEVICE_APP
+from emulator.core.codes import TaskStatus
+from emulator.core.device import Device
+from emulator.core.settings import SettingError, parse_value
+from emulator.core.tasks import TaskSpec
+from emulator.web.auth import open_request
+from emulator.web.middleware import DREQ, json_response
+from emulator.web.request import DeviceRequest, as_flag, as_int, as_str
+from emulator.wire import envelope
+from emulator.wire.errors import REFUSED_CODES, ApiError
+from emulator.wire.ports import PortListError
+
+MAX_TASKS_PER_REQUEST = 10_000
+MAX_RECIPIENTS = 10_000
+MAX_TEXT = 10_000
+MMS_MAX_ATTACHMENTS = 5
+MMS_MAX_BYTES = 100 * 1024
+MMS_TYPES = frozenset({"jpg", "jpeg", "gif", "txt", "mp3", "png", "amr", "wav", "3gp", "mp4"})
+_INTVL = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+TOP_LEVEL = ("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd")
+
+
+def _get(task: dict[str, Any], name: str) -> Any:
+    """A task attribute, names matched case-insensitively (Tid, TO...)."""
+    if name in task:
+        return task[name]
+    for key, value in task.items():
+        if isinstance(key, str) and key.lower() == name:
+            return value
+    return None
+
+
+def _intvl(value: Any, where: str) -> tuple[float, float]:
+    """intvl in milliseconds, "500" or "500-2000" (spec 6.3.1.3), as seconds."""
+    if value is None:
+        return (0.0, 0.0)
+    text = as_str(value, where, 40)
+    m = _INTVL.fullmatch(text)
+    if not m:
+        raise ApiError.bad_request(f"{where}: {text!r} is not milliseconds like 500 or 500-2000")
+    low = int(m[1])
+    high = int(m[2]) if m[2] else low
+    if high < low or high > 86_400_000:
+        raise ApiError.bad_request(f"{where}: {text!r} is not a range low-high within a day")
+    return (low / 1000, high / 1000)
+
+
+def _attachments(text: str) -> TaskStatus:
+    """MMS attachments "type|base64;type|base64" (spec 6.3.1.3 smstype=1)."""
+    items = [item for item in text.split(";") if item.strip()]
+    if len(items) > MMS_MAX_ATTACHMENTS:
+        return TaskStatus.TOO_MANY_MMS_ATTACHMENTS
+    total = 0
+    for item in items:
+        kind, sep, data = item.partition("|")
+        if not sep or kind.strip().lower() not in MMS_TYPES:
+            return TaskStatus.MMS_ATTACHMENTS_EXPECTED
+        try:
+            total += len(base64.b64decode(data.strip(), validate=True))
+        except (binascii.Error, ValueError):
+            return TaskStatus.MMS_ATTACHMENTS_EXPECTED
+    if total > MMS_MAX_BYTES:
+        return TaskStatus.MMS_ATTACHMENTS_OVERLIMIT
+    return TaskStatus.OK
+
+
+def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | TaskStatus]:
+    """(tid as given, a TaskSpec or the status code that refuses the task).
+
+    Wrong types are the whole request's problem (400 naming the field); missing or
+    meaningless values are the task's (its status code, spec 6.3.1.4).
+    """
+    if not isinstance(raw, dict):
+        raise ApiError.bad_request(f'{where}: a task is a JSON object like {{"tid": 1, ...}}')
+    tid_raw = _get(raw, "tid")
+    if tid_raw is None or tid_raw == "":
+        return None, TaskStatus.TID_EXPECTED
+    tid = as_int(tid_raw, f"{where}.tid", -(2**63), 2**63 - 1)
+
+    to = _get(raw, "to")
+    recipients = (
+        []
+        if to is None
+        else [n.strip() for n in as_str(to, f"{where}.to", 400_000).split(",") if n.strip()]
+    )
+    if len(recipients) > MAX_RECIPIENTS:
+        raise ApiError.bad_request(
+            f"{where}.to: {len(recipients)} recipients is over {MAX_RECIPIENTS}"
+        )
+
+    smstype = as_int(_get(raw, "smstype") or 0, f"{where}.smstype", 0, 1)
+    chs = as_str(_get(raw, "chs") or "utf8", f"{where}.chs", 20).lower().replace("-", "")
+    if chs not in ("utf8", "base64"):
+        raise ApiError.bad_request(f"{where}.chs: {chs!r} is not utf8 or base64")
+    coding = as_int(_get(raw, "coding") or 0, f"{where}.coding", 0, 2)
+    sms_raw = _get(raw, "sms")
+    sms = "" if sms_raw is None else as_str(sms_raw, f"{where}.sms", MAX_TEXT * 2)
+    text = sms
+    if chs == "base64" and sms:
+        try:
+            text = base64.b64decode(sms, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return tid, TaskStatus.SMS_EXPECTED
+    from_raw = _get(raw, "from")
+    if from_raw is None:
+        from_raw = _get(raw, "port")
+    from_text = "" if from_raw is None else as_str(from_raw, f"{where}.from", 4096)
+    intvl = _intvl(_get(raw, "intvl"), f"{where}.intvl")
+    tmo = as_int(_get(raw, "tmo") or 30, f"{where}.tmo", 0, 86_400) or 30
+    flags = {
+        name: as_flag(_get(raw, name), f"{where}.{name}")
+        if _get(raw, name) is not None
+        else default
+        for name, default in (("sdr", False), ("fdr", True), ("dr", False))
+    }
+    sr_prd = as_int(
+        _get(raw, "sr_prd") if _get(raw, "sr_prd") is not None else 60, f"{where}.sr_prd", 0, 86_400
+    )
+    sr_cnt = as_int(
+        _get(raw, "sr_cnt") if _get(raw, "sr_cnt") is not None else 10,
+        f"{where}.sr_cnt",
+        -(2**31),
+        2**31,
+    )
+    if _get(raw, "smc") is not None:
+        as_str(_get(raw, "smc"), f"{where}.smc", 40)
+
+    if smstype == 1:
+        if _get(raw, "smstitle") is None:
+            return tid, TaskStatus.MMS_TITLE_EXPECTED
+        as_str(_get(raw, "smstitle"), f"{where}.smstitle", 200)
+        attachments = _get(raw, "attachments")
+        attached = (
+            ""
+            if attachments is None
+            else as_str(attachments, f"{where}.attachments", 4 * MMS_MAX_BYTES)
+        )
+        if not attached.strip() and not text:
+            return tid, TaskStatus.MMS_ATTACHMENTS_EXPECTED
+        verdict = _attachments(attached) if attached.strip() else TaskStatus.OK
+        if verdict != TaskStatus.OK:
+            return tid, verdict
+    elif not text:
+        return tid, TaskStatus.SMS_EXPECTED
+    if not recipients:
+        return tid, TaskStatus.TO_EXPECTED
+    if len(text) > MAX_TEXT:
+        raise ApiError.bad_request(f"{where}.sms: {len(text)} characters is over {MAX_TEXT}")
+    ports: list[int] | None = None
+    if from_text.strip():
+        try:
+            ports = list(dict.fromkeys(r.port for r in device.names.parse_list(from_text)))
+        except PortListError:
+            return tid, TaskStatus.INVALID_PORT
+    return tid, TaskSpec(
+        tid=tid,
+        recipients=recipients,
+        text=text,
+        sms=sms,
+        from_text=from_text,
+        ports=ports,
+        chs=chs,
+        coding=coding,
+        smstype=smstype,
+        intvl=intvl,
+        tmo=float(tmo),
+        sdr=flags["sdr"],
+        fdr=flags["fdr"],
+        dr=flags["dr"],
+        sr_cnt=sr_cnt,
+        sr_prd=sr_prd,
+    )
+
+
+def _tasks_of(dreq: DeviceRequest) -> tuple[list[Any], dict[str, Any]]:
+    """The raw tasks and top-level settings: JSON send-sms (1.1) or query (1.0)."""
+    if dreq.method == "POST" and dreq.body is not None:
+        body = dreq.body
+        if not isinstance(body, dict):
+            raise ApiError.bad_request("body: send-sms is a JSON object with a 'tasks' array")
+        kind = body.get("type")
+        if kind is not None and kind != "send-sms":
+            raise ApiError.bad_request(f"type: must be 'send-sms', not {kind!r}")
+        tasks = body.get("tasks")
+        if not isinstance(tasks, list) or not tasks:
+            raise ApiError.bad_request("tasks: expected a non-empty array of tasks")
+        if len(tasks) > MAX_TASKS_PER_REQUEST:
+            raise ApiError.bad_request(f"tasks: {len(tasks)} tasks is over {MAX_TASKS_PER_REQUEST}")
+        if body.get("task_num") is not None:
+            as_int(body["task_num"], "task_num", 0)
+        top = {k: v for k, v in body.items() if isinstance(k, str) and k.lower() in TOP_LEVEL}
+        return tasks, top
+    task = {k: v for k, v in dreq.query.items() if k not in ("username", "password", "version")}
+    top = {k: task.pop(k) for k in list(task) if k in TOP_LEVEL and k not in ("sr_cnt", "sr_prd")}
+    return [task], top
+
+
+async def post_sms(request: web.Request) -> web.Response:
+    """Submit SMS tasks (spec 6.3.1, example 6.4.3): one status per task, 0 = accepted."""
+    dev = request.app[DEVICE_APP]
+    device = dev.device
+    answer = {
+        **envelope.ok("goip_post_sms", dev.profile.quirks.envelope_codes),
+        "type": "task-status",
+    }
+    try:
+        dreq = await open_request(request)
+    except ApiError as exc:
+        if exc.code not in REFUSED_CODES:
+            raise
+        # Every task gets the refusal (INTERPRETATION.md, Authentication).
+        dreq = request.get(DREQ)
+        tids = _tids_for_refusal(dreq)
+        answer["status"] = [{"tid": tid, "status": f"{exc.code} {exc.reason}"} for tid in tids]
+        return json_response(answer)
+    raw_tasks, top = _tasks_of(dreq)
+    parsed = [parse_task(device, raw, f"tasks.{i}") for i, raw in enumerate(raw_tasks)]
+    settings = {k.lower(): v for k, v in top.items() if v is not None}
+    try:
+        for name, value in settings.items():
+            parse_value(device.settings, name, value)
+    except SettingError as exc:
+        raise ApiError.bad_request(str(exc)) from None
+
+    statuses: list[dict[str, Any]] = []
+    accepted: list[TaskSpec] = []
+    pending: set[int] = set()
+    for tid, outcome in parsed:
+        if isinstance(outcome, TaskSpec):
+            code = device.sending.check(outcome, pending)
+            if code == TaskStatus.OK:
+                accepted.append(outcome)
+                pending.add(outcome.tid)
+        else:
+            code = outcome
+        statuses.append({"tid": tid, "status": str(code)})
+    if accepted:
+        device.set_settings(settings)  # the request's report and receive settings come along
+        for spec in accepted:
+            task = device.sending.submit(spec)
+            dev.log.info(
+                "task_accepted", tid=task.tid, messages=task.total, ports=spec.from_text or "auto"
+            )
+    answer["status"] = statuses
+    return json_response(answer)
+
+
+def _tids_for_refusal(dreq: DeviceRequest | None) -> list[Any]:
+    if dreq is None:
+        return [None]
+    body = dreq.body if isinstance(dreq.body, dict) else None
+    if body is not None and isinstance(body.get("tasks"), list):
+        return [t.get("tid") if isinstance(t, dict) else None for t in body["tasks"]] or [None]
+    tid = dreq.query.get("tid")
+    if tid is not None and re.fullmatch(r"-?\d{1,18}", tid):
+        return [int(tid)]
+    return [tid]
+
+
+def _tids(dreq: DeviceRequest) -> list[int] | None:
+    """`tids` from the JSON body or the query ("2,3"); None means every task."""
+    value = dreq.param("tids")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items: list[Any] = [v for v in value.split(",") if v.strip()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        items = [value]
+    if len(items) > MAX_TASKS_PER_REQUEST:
+        raise ApiError.bad_request(f"tids: {len(items)} tids is over {MAX_TASKS_PER_REQUEST}")
+    return [as_int(v, f"tids.{i}", -(2**63), 2**63 - 1) for i, v in enumerate(items)]
+
+
+async def _task_op(request: web.Request, endpoint: str, op: str) -> web.Response:
+    dreq = await open_request(request)
+    dev = request.app[DEVICE_APP]
+    sending = dev.device.sending
+    tids = _tids(dreq)
+    answer: dict[str, Any] = envelope.ok(endpoint, dev.profile.quirks.envelope_codes)
+    action = getattr(sending, op)
+    if tids is None:
+        for tid in list(sending.tasks):
+            action(tid)
+    else:
+        results = []
+        for tid in tids:
+            done = action(tid)
+            # A tid the device does not hold: the closest code of the table (6.3.3).
+            code = TaskStatus.OK if done else TaskStatus.TID_EXPECTED
+            results.append({"tid": tid, "status": str(code)})
+        answer["results"] = results
+    dev.log.info("tasks_" + op, tids=tids if tids is not None else "all")
+    return json_response(answer)
+
+
+async def pause_sms(request: web.Request) -> web.Response:
+    """Pause queued SMS tasks (spec 6.3.3, example 6.4.4)."""
+    return await _task_op(request, "goip_pause_sms", "pause")
+
+
+async def resume_sms(request: web.Request) -> web.Response:
+    """Resume paused SMS tasks (spec 6.3.4, example 6.4.5)."""
+    return await _task_op(request, "goip_resume_sms", "resume")
+
+
+async def remove_sms(request: web.Request) -> web.Response:
+    """Remove queued SMS tasks (spec 6.3.5, example 6.4.6)."""
+    return await _task_op(request, "goip_remove_sms", "remove")
+
+
+async def get_tasks(request: web.Request) -> web.Response:
+    """List the tasks queued on a port (spec 6.3.6, example 6.4.7)."""
+    dreq = await open_request(request)
+    dev = request.app[DEVICE_APP]
+    device = dev.device
+    port_raw = dreq.param("port")
+    if port_raw is None:
+        raise ApiError(2, "Invalid Port: port is required, e.g. port=1")
+    try:
+        port = device.names.parse_name(as_str(port_raw, "port", 40)).port
+    except PortListError as exc:
+        raise ApiError(2, f"Invalid Port: {exc}") from None
+    pos = as_int(dreq.param("pos") if dreq.param("pos") is not None else 0, "pos", 0)
+    num = as_int(dreq.param("num") if dreq.param("num") is not None else 10, "num", 0, 100_000)
+    content = dreq.param("has_content")
+    has_content = as_flag(content, "has_content") if content is not None else False
+    tasks = device.sending.tasks_on_port(port)
+    chosen = tasks[pos : pos + num]
+    listed = []
+    for task in chosen:
+        entry: dict[str, Any] = {
+            "tid": task.tid,
+            "state": 1 if task.paused else 0,
+            "from": task.from_text,
+            "to": ",".join(task.recipients),
+            "chs": task.chs,
+            "coding": task.coding,
+        }
+        if has_content:
+            entry["sms"] = task.sms
+        listed.append(entry)
+    answer = envelope.ok("goip_get_tasks", dev.profile.quirks.envelope_codes)
+    answer.update({"total_num": len(tasks), "task_num": len(listed), "tasks": listed})
+    return json_response(answer)
+
+
+def register(app: web.Application) -> None:
+    for path, handler in (
+        ("/goip_post_sms.html", post_sms),
+        ("/goip_pause_sms.html", pause_sms),
+        ("/goip_resume_sms.html", resume_sms),
+        ("/goip_remove_sms.html", remove_sms),
+        ("/goip_get_tasks.html", get_tasks),
+    ):
+        app.router.add_get(path, handler)
+        app.router.add_post(path, handler)
