@@ -54,6 +54,7 @@ class Scheduler:
         self._heap: list[Timer] = []
         self._seq = itertools.count()
         self._cancelled_count = 0
+        self._in_timer = False
 
     def now(self) -> float:
         return self._now
@@ -93,7 +94,11 @@ class Scheduler:
         # A timer scheduled in the past fires at the current time: time never goes back.
         self._now = max(self._now, timer.when)
         timer._cancelled = True  # fired timers cannot be cancelled any more
-        timer.callback()
+        self._in_timer = True
+        try:
+            timer.callback()
+        finally:
+            self._in_timer = False
         return True
 
     def _on_schedule(self, timer: Timer) -> None:
@@ -157,9 +162,11 @@ class RealClock(Scheduler):
         self._loop = None
 
     def now(self) -> float:
-        if self._loop is None:
+        # Inside a timer, time is the timer's due time, as under the virtual clock, so
+        # what it schedules lands where it would in virtual time whatever the loop's lag.
+        if self._loop is None or self._in_timer:
             return self._now
-        return self._epoch0 + (self._loop.time() - self._loop_t0) * self.speed
+        return max(self._now, self._epoch0 + (self._loop.time() - self._loop_t0) * self.speed)
 
     def _on_schedule(self, timer: Timer) -> None:
         if self._loop is None:
