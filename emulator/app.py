@@ -180,7 +180,15 @@ DEVICE_APP = web.AppKey("device_app", DeviceApp)
 
 def build_app(device_app: DeviceApp) -> web.Application:
     """The aiohttp application of one device: the spec's API plus /_emulator/."""
-    from emulator.web import control, device_api, middleware, security_api, sms_api
+    from emulator.web import (
+        control,
+        control_traffic,
+        device_api,
+        inbox_api,
+        middleware,
+        security_api,
+        sms_api,
+    )
 
     app = web.Application(
         middlewares=[middleware.journal_and_errors],
@@ -190,6 +198,10 @@ def build_app(device_app: DeviceApp) -> web.Application:
     device_api.register(app)
     security_api.register(app)
     sms_api.register(app)
+    inbox_api.register(app)
+    control_traffic.register(app)
+    if control_traffic.state_section not in device_app.state_sections:
+        device_app.state_sections.append(control_traffic.state_section)
     control.register(app)
     return app
 

@@ -13,11 +13,11 @@ goes on.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from emulator.core.calls import CallPlan
 from emulator.faults import FaultSpec
 
 if TYPE_CHECKING:
@@ -48,6 +48,50 @@ class SmsAction(_Model):
     pick: Literal["cycle", "random", "each"] = "cycle"
 
 
+def _span(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (float(value), float(value))
+    return value
+
+
+class CallsAction(_Model):
+    """Voice calls on ports (POST /_emulator/calls takes the same fields)."""
+
+    port: str = Field(description="ports: '1', '1-4', 'all'")
+    count: int = Field(1, ge=1, le=100_000)
+    interval: tuple[float, float] = (0.0, 0.0)
+    pdd: tuple[float, float] = (2.0, 6.0)
+    ring: tuple[float, float] = (3.0, 15.0)
+    talk: tuple[float, float] = (30.0, 180.0)
+    alert_ratio: float = Field(1.0, ge=0, le=1)
+    answer_ratio: float = Field(0.7, ge=0, le=1)
+
+    _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(_span)
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("interval", "pdd", "ring", "talk")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] < 0 or value[1] < value[0]:
+            raise ValueError(f"[{value[0]}, {value[1]}] must be 0 <= min <= max")
+        return value
+
+    def plan(self) -> CallPlan:
+        return CallPlan(
+            count=self.count,
+            interval=self.interval,
+            pdd=self.pdd,
+            ring=self.ring,
+            talk=self.talk,
+            alert_ratio=self.alert_ratio,
+            answer_ratio=self.answer_ratio,
+        )
+
+
 class ScenarioEvent(_Model):
     at: float | None = Field(None, ge=0)
     every: float | None = Field(None, gt=0)
@@ -62,7 +106,7 @@ class ScenarioEvent(_Model):
     command: CommandAction | None = None
     reboot: bool | None = None
     sms: SmsAction | None = None
-    calls: dict[str, Any] | None = None
+    calls: CallsAction | None = None
 
     @model_validator(mode="after")
     def _one_time_one_action(self) -> ScenarioEvent:
@@ -89,10 +133,6 @@ class ScenarioEvent(_Model):
             if getattr(self, name) not in (None, False):
                 return name
         raise AssertionError("validated to have one action")
-
-
-# Actions that other modules provide (inbound SMS, calls) register here by name.
-ACTIONS: dict[str, Callable[[DeviceApp, ScenarioEvent, int, random.Random], str]] = {}
 
 
 class ScenarioRunner:
@@ -172,10 +212,38 @@ class ScenarioRunner:
                 return "already rebooting"
             device.reboot()
             return "rebooting"
-        handler = ACTIONS.get(event.action)
-        if handler is None:
-            raise ValueError(f"no handler for scenario action {event.action!r}")
-        return handler(self.dev, event, n, self.rng)
+        if event.sms is not None:
+            return self._sms(event.sms, n)
+        assert event.calls is not None
+        ports = list(dict.fromkeys(r.port for r in device.names.parse_list(event.calls.port)))
+        for port in ports:
+            device.calls.place(port, event.calls.plan())
+        return f"{event.calls.count} call(s) on {len(ports)} port(s)"
+
+    def _sms(self, action: SmsAction, n: int) -> str:
+        device = self.dev.device
+        refs = device.names.parse_list(action.ports)
+        if action.pick == "each":
+            chosen = refs
+        elif action.pick == "random":
+            chosen = [refs[self.rng.randrange(len(refs))]]
+        else:
+            chosen = [refs[(n - 1) % len(refs)]]
+        outcomes = []
+        for ref in chosen:
+            fields = {"n": n, "port": ref.port, "t": int(device.now())}
+            try:
+                inbox_id = device.inbound.receive(
+                    ref.port,
+                    ref.slot,
+                    action.sender.format(**fields),
+                    action.text.format(**fields),
+                    action.recipient,
+                )
+                outcomes.append("held" if inbox_id is None else f"received #{inbox_id}")
+            except ValueError as exc:
+                outcomes.append(f"refused: {exc}")
+        return ", ".join(outcomes)
 
     def _sim(self, action: SimAction) -> str:
         device = self.dev.device

@@ -1,0 +1,169 @@
+"""Control API for traffic: inject received SMS, place voice calls, act on tasks.
+
+POST /_emulator/sms     {"port": "1A", "sender": "+1555…", "text": "…"} or a list of them
+POST /_emulator/calls   {"port": "1", "count": 3, "answer_ratio": 0.5, "talk": [30, 90]}
+POST /_emulator/tasks/{tid}/{pause|resume|remove}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from emulator.app import DeviceApp
+from emulator.core.inbound import NotReceived
+from emulator.scenario import CallsAction
+from emulator.web.control import _dev, _json_object
+from emulator.web.middleware import DREQ, json_response
+from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
+from emulator.wire.errors import ApiError, validation_reason
+from emulator.wire.ports import PortListError
+
+MAX_BATCH = 10_000
+
+
+class InboundSms(BaseModel):
+    """One received SMS to inject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    port: str = Field(description="port (current SIM) or port-and-slot: '1', '1A', '1.02'")
+    sender: str = Field(min_length=1, max_length=64)
+    text: str = Field(max_length=10_000)
+    recipient: str | None = Field(None, max_length=64)
+    timestamp: float | datetime | None = Field(None, alias="ts")
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def ts(self) -> float | None:
+        if isinstance(self.timestamp, datetime):
+            return self.timestamp.timestamp()
+        return self.timestamp
+
+
+_SMS_BATCH = TypeAdapter(InboundSms | list[InboundSms])
+
+
+def inject(dev: DeviceApp, sms: InboundSms) -> dict[str, Any]:
+    """Deliver one SMS; what happened to it, for the answer and the journal."""
+    device = dev.device
+    ref = device.names.parse_name(sms.port)
+    try:
+        inbox_id = device.inbound.receive(
+            ref.port, ref.slot, sms.sender, sms.text, sms.recipient, sms.ts
+        )
+    except NotReceived as exc:
+        return {"port": sms.port, "outcome": "refused", "reason": str(exc)}
+    if inbox_id is None:
+        slot = ref.slot or device.ports[ref.port - 1].current
+        return {
+            "port": sms.port,
+            "outcome": "held",
+            "reason": f"{device.names.format(ref.port, slot)} is not registered: the network "
+            "holds the SMS until it is",
+        }
+    return {"port": sms.port, "outcome": "received", "id": inbox_id}
+
+
+async def inject_sms(request: web.Request) -> web.Response:
+    """Received SMS arriving on ports (one object, or a list of them)."""
+    dev = _dev(request)
+    raw = await read_body(request)
+    if not raw.strip():
+        raise ApiError.bad_request("body: expected an SMS object or a list of them")
+    body = parse_json(raw)
+    request[DREQ] = DeviceRequest(request.path, request.method, dict(request.query), body, raw)
+    try:
+        parsed = _SMS_BATCH.validate_python(body)
+    except ValidationError as exc:
+        raise ApiError.bad_request(validation_reason(exc)) from None
+    batch = parsed if isinstance(parsed, list) else [parsed]
+    if len(batch) > MAX_BATCH:
+        raise ApiError.bad_request(f"body: {len(batch)} SMS is over {MAX_BATCH} at once")
+    device = dev.device
+    for index, sms in enumerate(batch):  # check every port first: all or nothing
+        try:
+            device.names.parse_name(sms.port)
+        except PortListError as exc:
+            where = f"{index}.port" if isinstance(parsed, list) else "port"
+            raise ApiError.bad_request(f"{where}: {exc}") from None
+    results = [inject(dev, sms) for sms in batch]
+    dev.log.info(
+        "sms_injected", count=len(batch), received=sum(r["outcome"] == "received" for r in results)
+    )
+    return json_response({"results": results} if isinstance(parsed, list) else results[0])
+
+
+async def place_calls(request: web.Request) -> web.Response:
+    """Voice calls on the named ports; each port places its calls one after another."""
+    dev = _dev(request)
+    body = await _json_object(request)
+    try:
+        call = CallsAction.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError.bad_request(validation_reason(exc)) from None
+    device = dev.device
+    try:
+        ports = list(dict.fromkeys(r.port for r in device.names.parse_list(call.port)))
+    except PortListError as exc:
+        raise ApiError.bad_request(f"port: {exc}") from None
+    plan = call.plan()
+    for port in ports:
+        device.calls.place(port, plan)
+    dev.log.info("calls_placed", ports=call.port, count=call.count)
+    return json_response({"ports": ports, "queued": {p: device.calls.queued(p) for p in ports}})
+
+
+async def task_action(request: web.Request) -> web.Response:
+    """Pause, resume or remove one task from the dashboard (same effect as spec 6.3.3-6.3.5)."""
+    dev = _dev(request)
+    tid = as_int(request.match_info["tid"], "tid")
+    action = request.match_info["action"]
+    if action not in ("pause", "resume", "remove"):
+        raise ApiError(404, f"no task action {action!r}: pause, resume or remove", 404)
+    if not getattr(dev.device.sending, action)(tid):
+        raise ApiError(404, f"no task {tid} is queued", 404)
+    return json_response({"tid": tid, "action": action})
+
+
+def state_section(dev: DeviceApp) -> dict[str, object]:
+    """Tasks, queues and the inbox in /_emulator/state."""
+    device = dev.device
+    sending = device.sending
+    tasks = [
+        {
+            "tid": t.tid,
+            "paused": t.paused,
+            "total": t.total,
+            "sending": t.sending,
+            "sent": t.sent,
+            "failed": t.failed,
+            "unsent": t.unsent,
+        }
+        for t in sorted(sending.tasks.values(), key=lambda t: t.order)
+    ]
+    return {
+        "tasks": tasks,
+        "queues": {
+            str(i + 1): len(q.waiting) + (q.head is not None) for i, q in enumerate(sending.queues)
+        },
+        "inbox": {
+            "size": len(device.inbound.inbox),
+            "next_id": device.inbound.next_id,
+            "dropped": device.inbound.dropped,
+            "held": sum(len(v) for v in device.inbound.held.values()),
+        },
+    }
+
+
+def register(app: web.Application) -> None:
+    app.router.add_post("/_emulator/sms", inject_sms)
+    app.router.add_post("/_emulator/calls", place_calls)
+    app.router.add_post("/_emulator/tasks/{tid}/{action}", task_action)
