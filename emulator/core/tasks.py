@@ -138,6 +138,7 @@ class Sending:
         self.queues = [PortQueue() for _ in device.ports]
         self._order = 0
         self._buffer: list[TaskReport] = []
+        self._reporting: set[int] = set()  # finished tasks whose last report is buffered
         self._flush_timer: TimerHandle | None = None
         self._next_port = 0  # round-robin start for tasks without `from`
 
@@ -145,7 +146,8 @@ class Sending:
 
     def check(self, spec: TaskSpec, pending: set[int]) -> TaskStatus:
         """Why this task would be refused, or OK; changes nothing."""
-        if spec.tid in self.tasks or spec.tid in pending:
+        # A finished task whose last report still waits in the buffer is still held.
+        if spec.tid in self.tasks or spec.tid in pending or spec.tid in self._reporting:
             return TaskStatus.DUPLICATED_TID
         if len(self.tasks) + len(pending) >= self.device.profile.sending.max_tasks:
             return TaskStatus.TOO_MANY_TASK
@@ -252,6 +254,7 @@ class Sending:
         self.tasks.clear()
         self.queues = [PortQueue() for _ in self.device.ports]
         self._buffer.clear()
+        self._reporting.clear()
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
@@ -428,6 +431,7 @@ class Sending:
             task.report_timer.cancel()
             task.report_timer = None
         self.tasks.pop(task.tid, None)
+        self._reporting.add(task.tid)
         self._report(task)
 
     def _flush_due(self) -> None:
@@ -441,6 +445,7 @@ class Sending:
         if not self._buffer:
             return
         rpts, self._buffer = tuple(self._buffer), []
+        self._reporting.clear()
         url = self.device.settings.sr_url
         if url:
             self.device.outbox.emit(StatusReport(url=url, rpts=rpts))
