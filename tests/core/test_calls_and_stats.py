@@ -1,0 +1,89 @@
+"""Statistics windows (spec 9, 10) and call figures from a known call mix."""
+
+from conftest import make_device, small
+
+from emulator.core.calls import CallPlan
+from emulator.core.codes import SimState
+from emulator.core.stats import Stats, Window
+
+
+def test_windows_slide_with_the_clock():
+    now = [1_767_225_600.0]  # 2026-01-01T00:00:00Z
+    stats = Stats(lambda: now[0], utc_offset=0)
+    stats.add(1, 1, "sent_ok")
+    now[0] += 1800
+    stats.add(1, 1, "sent_ok", 2)
+    assert [stats.count(1, 1, "sent_ok", w) for w in Window] == [3, 3, 3, 3]
+    now[0] += 1800  # the first one is exactly an hour old: out of the hour
+    assert [stats.count(1, 1, "sent_ok", w) for w in Window] == [2, 3, 3, 3]
+    now[0] += 3600
+    assert [stats.count(1, 1, "sent_ok", w) for w in Window] == [0, 2, 3, 3]
+    now[0] += 86_400  # the next day
+    assert [stats.count(1, 1, "sent_ok", w) for w in Window] == [0, 0, 0, 3]
+    assert stats.count(2, 1, "sent_ok", Window.TOTAL) == 0
+
+
+def test_today_follows_the_device_time_zone():
+    now = [1_767_225_600.0 - 3600]  # 23:00 UTC = 07:00 next day at +08:00
+    stats = Stats(lambda: now[0], utc_offset=8 * 3600)
+    stats.add(1, 1, "received")
+    now[0] += 7200  # 01:00 UTC = 09:00 the same local day
+    assert stats.count(1, 1, "received", Window.TODAY) == 1
+
+
+def test_a_call_shows_in_call_then_ok_and_counts():
+    device, clock = make_device(small())
+    clock.advance(10)
+    device.calls.place(
+        1, CallPlan(count=1, pdd=(2, 2), ring=(5, 5), talk=(125, 125), answer_ratio=1.0)
+    )
+    assert device.ports[0].slot.state == SimState.IN_CALL
+    clock.advance(131.9)
+    assert device.ports[0].slot.state == SimState.IN_CALL
+    clock.advance(0.1)
+    assert device.ports[0].slot.state == SimState.OK
+    figures = device.calls.figures(1, 1, Window.LAST_HOUR)
+    assert figures == {
+        "port": 1,
+        "slot": 1,
+        "calls": 1,
+        "alerted": 1,
+        "connected": 1,
+        "con_failed": 0,
+        "nc": "1/1",
+        "pdd": 2,
+        "acd": 125,
+        "asr": 100,
+        "tcd": 3,
+        "act_tcd": 125,
+    }
+    assert device.snapshot(device.ports[0].slot).tot_dur == "2/-1"
+
+
+def test_figures_from_a_known_mix():
+    device, clock = make_device(small())
+    clock.advance(10)
+    # 4 answered calls of 60 s, then 2 that ring unanswered, then 2 that never ring
+    device.calls.place(
+        2, CallPlan(count=4, pdd=(3, 3), ring=(2, 2), talk=(60, 60), answer_ratio=1.0)
+    )
+    device.calls.place(2, CallPlan(count=2, pdd=(1, 1), ring=(10, 10), answer_ratio=0.0))
+    device.calls.place(2, CallPlan(count=2, pdd=(4, 4), alert_ratio=0.0))
+    clock.advance(1000)
+    figures = device.calls.figures(2, 1, Window.TODAY)
+    assert figures["calls"] == 8 and figures["alerted"] == 6 and figures["connected"] == 4
+    assert figures["nc"] == "4/8" and figures["asr"] == 50 and figures["acd"] == 60
+    assert figures["pdd"] == round((4 * 3 + 2 * 1) / 6)  # over the calls that rang
+    assert figures["tcd"] == 4 and figures["act_tcd"] == 240
+    assert figures["con_failed"] == 4  # the last four calls failed in a row
+    clock.advance(3600)
+    assert device.calls.figures(2, 1, Window.LAST_HOUR)["calls"] == 0
+    assert device.calls.figures(2, 1, Window.TOTAL)["calls"] == 8
+
+
+def test_calls_on_an_unregistered_sim_fail_at_once():
+    device, clock = make_device(small())  # still registering
+    device.calls.place(3, CallPlan(count=2))
+    clock.advance(1)
+    figures = device.calls.figures(3, 1, Window.TOTAL)
+    assert (figures["calls"], figures["connected"], figures["con_failed"]) == (2, 0, 2)
