@@ -77,7 +77,7 @@ async def test_grid_block_from_the_form_and_the_stream(serve, browser, tmp_path)
                 == "3"
             )
         )
-        # select 7B... no: block 7A from the SIM form and watch its cell change
+        # block 7A from the SIM form and watch its cell change
         browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7A"]').click()
         assert browser.find_element(By.ID, "sim-slot").get_attribute("value") == "7A"
         browser.find_element(By.ID, "sim-submit").click()
@@ -94,6 +94,17 @@ async def test_grid_block_from_the_form_and_the_stream(serve, browser, tmp_path)
                 "sims/7A" in li.text for li in browser.find_elements(By.CSS_SELECTOR, "#stream li")
             )
         )
+        # inject a received SMS from the form and watch it in the stream
+        browser.find_element(By.ID, "sms-port").clear()
+        browser.find_element(By.ID, "sms-port").send_keys("2A")
+        browser.find_element(By.ID, "sms-submit").click()
+        wait_for(
+            lambda: any(
+                li.get_attribute("data-type") == "sms"
+                for li in browser.find_elements(By.CSS_SELECTOR, "#stream li")
+            )
+        )
+        wait_for(lambda: "SMS injected" in browser.find_element(By.ID, "message").text)
         browser.save_screenshot(str(tmp_path / "dashboard.png"))
 
     await loop.run_in_executor(None, drive)
@@ -130,5 +141,34 @@ async def test_control_token_applies_to_the_dashboard(serve, browser, tmp_path):
         assert "token" in browser.page_source
         browser.get(f"{served.url}/_emulator/ui?token=s3cret")
         wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".port")) == 32)
+
+    await asyncio.get_running_loop().run_in_executor(None, drive)
+
+
+async def test_tasks_are_listed_and_can_be_paused(serve, browser):
+    import asyncio
+
+    import aiohttp
+    from selenium.webdriver.common.by import By
+
+    served = await serve("--clock", "virtual")
+    async with aiohttp.ClientSession() as http:
+        await http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 10})
+        await http.post(
+            f"{served.url}/goip_post_sms.html",
+            params={"username": "root", "password": "root"},
+            json={
+                "type": "send-sms",
+                "tasks": [{"tid": 77, "to": "1,2,3,4,5", "sms": "x", "from": "1"}],
+            },
+        )
+
+    def drive():
+        browser.get(f"{served.url}/_emulator/ui")
+        wait_for(lambda: "77" in browser.find_element(By.ID, "tasks").text)
+        button = browser.find_element(By.CSS_SELECTOR, "#tasks button")
+        assert button.text == "Pause"
+        button.click()
+        wait_for(lambda: "paused" in browser.find_element(By.ID, "tasks").text)
 
     await asyncio.get_running_loop().run_in_executor(None, drive)
