@@ -8,12 +8,23 @@ counted in `evicted`, never lost silently.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("request", "callback", "control", "device")
+
+
+@dataclass(frozen=True, slots=True)
+class RawJson:
+    """A JSON document kept as the bytes that were sent: decoded only when read."""
+
+    data: bytes
+
+    def decode(self) -> Any:
+        return json.loads(self.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +41,7 @@ class Entry:
             "t": round(self.t, 3),
             "kind": self.kind,
             "type": self.type,
-            **self.data,
+            **{k: v.decode() if isinstance(v, RawJson) else v for k, v in self.data.items()},
         }
 
 

@@ -104,6 +104,7 @@ class Calls:
             if alerted:
                 stats.add(port.number, slot, "alerted")
                 stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
+            device.version += 1  # dev-status shows the talk time
             if answered:
                 seconds = round(talk)
                 stats.add(port.number, slot, "connected")

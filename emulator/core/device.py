@@ -9,7 +9,7 @@ their own). Commands follow spec 5 as read in INTERPRETATION.md.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emulator.core import settings as settings_mod
@@ -131,6 +131,9 @@ class Device:
         self.inbound = Inbound(self)
         self.calls = Calls(self)
         self.dev_status_seq = 0
+        # Grows on every change a status entry can show, so the web edge may cache the
+        # rendered entries of dev-status until it moves (a 32x4 device answers it often).
+        self.version = 0
         self.ssrc = ""
         self.boots = 0
         self.unavailable_until: float | None = None
@@ -194,6 +197,7 @@ class Device:
     def _boot(self) -> None:
         """Power on: a new ssrc, status reporting from the settings, every port registers."""
         self.boots += 1
+        self.version += 1
         self.ssrc = f"{self.rng.getrandbits(64):016x}"
         self.unavailable_until = None
         for port in self.ports:
@@ -246,6 +250,7 @@ class Device:
         if new == slot.state:
             return False
         slot.state = new
+        self.version += 1
         port = self.ports[slot.port - 1]
         if port.current == slot.index:
             self._port_changed(port)
@@ -358,24 +363,31 @@ class Device:
 
     def _port_changed(self, port: Port) -> None:
         port.seq += 1
+        self.version += 1
         self.sending.port_changed(port)
         self.inbound.port_changed(port)
         url = self.settings.status_url
         if url and self.settings.status_period > 0:
             self.outbox.emit(PortStatus(url=url, seq=port.seq, snapshot=self.snapshot(port.slot)))
 
+    def status_slots(self, all_sims: bool) -> list[Slot]:
+        """The slots a dev-status lists: every slot, or each port's current one (4.1.2)."""
+        if all_sims:
+            return [s for p in self.ports for s in p.slots]
+        return [p.slot for p in self.ports]
+
+    def next_dev_status_seq(self) -> int:
+        self.dev_status_seq += 1
+        return self.dev_status_seq
+
     def dev_status(self, all_sims: bool | None = None, url: str = "") -> DevStatus:
         """The dev-status document; each one produced takes the next seq."""
         if all_sims is None:
             all_sims = self.settings.status_all_sims
-        if all_sims:
-            slots: Iterable[Slot] = (s for p in self.ports for s in p.slots)
-        else:
-            slots = (p.slot for p in self.ports)
-        self.dev_status_seq += 1
+        slots = self.status_slots(all_sims)
         return DevStatus(
             url=url,
-            seq=self.dev_status_seq,
+            seq=self.next_dev_status_seq(),
             expires=self.settings.status_period,
             identity=self.identity,
             entries=tuple(self.snapshot(s) for s in slots),
@@ -434,6 +446,7 @@ class Device:
             current = port.current == slot.index
             if slot.card is None:
                 slot.state = SimState.NO_SIM
+                self.version += 1
                 if current:
                     self._port_changed(port)
                 continue
@@ -513,6 +526,7 @@ class Device:
         """Apply every assignment or none of them."""
         parsed = [settings_mod.parse_value(self.settings, k, v) for k, v in values.items()]
         status_changed = False
+        self.version += 1
         for key, index, value in parsed:
             settings_mod.apply(self.settings, key, index, value)
             status_changed |= key.startswith("status_")
@@ -538,6 +552,7 @@ class Device:
         handler = _SIM_EVENTS.get(event)
         if handler is None:
             raise ValueError(f"unknown SIM event {event!r}; known: {', '.join(_SIM_EVENTS)}")
+        self.version += 1
         handler(self, port, slot, current, params)
         return slot
 

@@ -74,6 +74,10 @@ class Stats:
         now = self._now()
         return int(now), int((now + self._offset) // 86_400)
 
+    def day(self) -> int:
+        """Today's number in the device's local time (what the TODAY window counts)."""
+        return self._clock()[1]
+
     def add(self, port: int, slot: int, name: str, amount: int = 1) -> None:
         key = (port, slot, name)
         tally = self._tallies.get(key)

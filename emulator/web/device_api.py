@@ -7,14 +7,14 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from emulator.app import DEVICE_APP
+from emulator.app import DEVICE_APP, DeviceApp
 from emulator.core.device import CommandError, Device
 from emulator.core.settings import SettingError
 from emulator.web.auth import open_request
-from emulator.web.middleware import json_response
+from emulator.web.middleware import dumps, json_response, raw_json_response
 from emulator.web.request import as_flag, as_int, as_str
 from emulator.wire import envelope
-from emulator.wire.callbacks import render
+from emulator.wire.callbacks import dev_status_head, status_entry
 from emulator.wire.commands import PORT_OPS, RESERVED, CommandBody, Op
 from emulator.wire.errors import ApiError, validation_reason
 from emulator.wire.ports import PortRef
@@ -43,8 +43,26 @@ async def get_status(request: web.Request) -> web.Response:
             url=device.settings.status_url,
             period=device.settings.status_period,
         )
-    event = device.dev_status(all_sims=all_flag)
-    return json_response(render(event, device.names))
+    all_sims = device.settings.status_all_sims if all_flag is None else all_flag
+    head = dev_status_head(
+        device.next_dev_status_seq(), device.settings.status_period, device.identity
+    )
+    return raw_json_response(
+        dumps(head)[:-1].encode() + b',"status":' + _entries(dev, all_sims) + b"}"
+    )
+
+
+def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
+    """The rendered entries of dev-status, kept until the device changes or the day turns."""
+    device = dev.device
+    key = (device.version, all_sims, device.stats.day())
+    cached = dev.status_cache.get(all_sims)
+    if cached is None or cached[0] != key:
+        entries = [
+            status_entry(device.snapshot(s), device.names) for s in device.status_slots(all_sims)
+        ]
+        cached = dev.status_cache[all_sims] = (key, dumps(entries).encode())
+    return cached[1]
 
 
 def _command(dreq: Any) -> CommandBody:

@@ -19,6 +19,7 @@ from aiohttp import web
 from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
 from emulator.faults import Hit
+from emulator.journal import RawJson
 from emulator.web.request import MAX_BODY, DeviceRequest
 from emulator.wire.errors import ApiError
 
@@ -45,11 +46,23 @@ log = structlog.get_logger("emulator.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def dumps(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
 def json_response(doc: Any, status: int = 200) -> web.Response:
     """A JSON answer with the device's exact Content-Type (INTERPRETATION.md, Envelopes)."""
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    response = web.Response(body=body, status=status, headers={"Content-Type": CONTENT_TYPE})
+    response = web.Response(
+        body=dumps(doc).encode(), status=status, headers={"Content-Type": CONTENT_TYPE}
+    )
     response[DOC] = doc
+    return response
+
+
+def raw_json_response(body: bytes) -> web.Response:
+    """An answer already encoded; the journal keeps the bytes and decodes them when read."""
+    response = web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+    response[DOC] = RawJson(body)
     return response
 
 

@@ -1,4 +1,4 @@
-"""Status documents of spec 4 as pydantic models, and their rendering from core events.
+"""The callback and status documents of spec 4, 6.3.2 and 7, rendered from core events.
 
 Field order and names follow example 6.4.1 (what real firmware prints); the
 table's `max-slots` is sent beside the example's `max-slot` (INTERPRETATION.md).
@@ -7,13 +7,12 @@ table's `max-slots` is sent beside the example's `max-slot` (INTERPRETATION.md).
 from __future__ import annotations
 
 import base64
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, TypedDict
 
 from emulator.core.events import (
     Callback,
     DevStatus,
+    Identity,
     PortStatus,
     ReceivedSms,
     RecvSms,
@@ -25,11 +24,9 @@ from emulator.profile import Quirks
 from emulator.wire.ports import PortNames
 
 
-class _Doc(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
-
-
-class StatusEntry(_Doc):
+# TypedDicts: the documents' shapes, typed, at no cost per request (dev-status is
+# answered often and has an entry per port).
+class StatusEntry(TypedDict):
     port: str
     sim: str
     seq: int
@@ -46,21 +43,24 @@ class StatusEntry(_Doc):
     day_dur: str
 
 
-class DevStatusDoc(_Doc):
-    type: str = "dev-status"
-    seq: int
-    expires: int
-    mac: str
-    ip: str
-    ver: str
-    max_ports: int = Field(alias="max-ports")
-    max_slot: int = Field(alias="max-slot")
-    max_slots: int = Field(alias="max-slots")
-    status: list[StatusEntry]
+DevStatusHead = TypedDict(
+    "DevStatusHead",
+    {
+        "type": str,
+        "seq": int,
+        "expires": int,
+        "mac": str,
+        "ip": str,
+        "ver": str,
+        "max-ports": int,
+        "max-slot": int,
+        "max-slots": int,
+    },
+)
 
 
-class PortStatusDoc(_Doc):
-    type: str = "port-status"
+class PortStatusDoc(TypedDict):
+    type: str
     port: str
     seq: int
     st: int
@@ -74,55 +74,56 @@ class PortStatusDoc(_Doc):
     sig: int
 
 
-def _entry(snap: SlotSnapshot, names: PortNames) -> StatusEntry:
-    return StatusEntry(
-        port=names.format(snap.port, snap.slot),
-        sim=snap.sn,
-        seq=snap.port_seq,
-        st=int(snap.state),
-        imei=snap.imei,
-        iccid=snap.iccid,
-        imsi=snap.imsi,
-        sn=snap.sn,
-        opr=snap.opr,
-        bal=f"{snap.bal:.2f}",
-        sig=snap.sig,
-        tot_dur=snap.tot_dur,
-        mon_dur=snap.mon_dur,
-        day_dur=snap.day_dur,
-    )
+def status_entry(snap: SlotSnapshot, names: PortNames) -> StatusEntry:
+    return {
+        "port": names.format(snap.port, snap.slot),
+        "sim": snap.sn,
+        "seq": snap.port_seq,
+        "st": int(snap.state),
+        "imei": snap.imei,
+        "iccid": snap.iccid,
+        "imsi": snap.imsi,
+        "sn": snap.sn,
+        "opr": snap.opr,
+        "bal": f"{snap.bal:.2f}",
+        "sig": snap.sig,
+        "tot_dur": snap.tot_dur,
+        "mon_dur": snap.mon_dur,
+        "day_dur": snap.day_dur,
+    }
 
 
-def dev_status_doc(event: DevStatus, names: PortNames) -> DevStatusDoc:
-    ident = event.identity
-    return DevStatusDoc(
-        seq=event.seq,
-        expires=event.expires,
-        mac=ident.mac,
-        ip=ident.ip,
-        ver=ident.firmware,
-        max_ports=ident.max_ports,
-        max_slot=ident.max_slots,
-        max_slots=ident.max_slots,
-        status=[_entry(s, names) for s in event.entries],
-    )
+def dev_status_head(seq: int, expires: int, ident: Identity) -> DevStatusHead:
+    """Everything of dev-status but its entries, in the order of example 6.4.1."""
+    return {
+        "type": "dev-status",
+        "seq": seq,
+        "expires": expires,
+        "mac": ident.mac,
+        "ip": ident.ip,
+        "ver": ident.firmware,
+        "max-ports": ident.max_ports,
+        "max-slot": ident.max_slots,
+        "max-slots": ident.max_slots,
+    }
 
 
 def port_status_doc(event: PortStatus, names: PortNames) -> PortStatusDoc:
     snap = event.snapshot
-    return PortStatusDoc(
-        port=names.format(snap.port, snap.slot),
-        seq=event.seq,
-        st=int(snap.state),
-        status=str(snap.state),
-        bal=f"{snap.bal:.2f}",
-        opr=snap.opr,
-        sn=snap.sn,
-        imei=snap.imei,
-        imsi=snap.imsi,
-        iccid=snap.iccid,
-        sig=snap.sig,
-    )
+    return {
+        "type": "port-status",
+        "port": names.format(snap.port, snap.slot),
+        "seq": event.seq,
+        "st": int(snap.state),
+        "status": str(snap.state),
+        "bal": f"{snap.bal:.2f}",
+        "opr": snap.opr,
+        "sn": snap.sn,
+        "imei": snap.imei,
+        "imsi": snap.imsi,
+        "iccid": snap.iccid,
+        "sig": snap.sig,
+    }
 
 
 def report_json(rpt: TaskReport, names: PortNames) -> dict[str, Any]:
@@ -169,9 +170,10 @@ def sms_entry(sms: ReceivedSms, names: PortNames, quirks: Quirks) -> list[Any]:
 def render(event: Callback, names: PortNames, quirks: Quirks | None = None) -> dict[str, Any]:
     """The JSON body of a callback, as the device POSTs it."""
     if isinstance(event, DevStatus):
-        return dev_status_doc(event, names).model_dump(by_alias=True)
+        head = dev_status_head(event.seq, event.expires, event.identity)
+        return {**head, "status": [status_entry(e, names) for e in event.entries]}
     if isinstance(event, PortStatus):
-        return port_status_doc(event, names).model_dump(by_alias=True)
+        return dict(port_status_doc(event, names))
     if isinstance(event, StatusReport):
         rpts = [report_json(r, names) for r in event.rpts]
         return {"type": "status-report", "rpt_num": len(rpts), "rpts": rpts}

@@ -108,3 +108,21 @@ async def test_dotted_port_format_on_the_wire(gateway_factory):
     gw = await gateway_factory(small(quirks={"port_format": "dotted"}))
     _, doc = await gw.get("/goip_get_status.html", **CREDS)
     assert doc["status"][0]["port"] == "1.01"
+
+
+async def test_cached_entries_follow_every_change(gateway):
+    async def states():
+        _, doc = await gateway.get("/goip_get_status.html", all_sims=1, **CREDS)
+        return [(e["port"], e["st"], e["seq"], e["bal"], e["imei"]) for e in doc["status"]]
+
+    first = await states()
+    assert await states() == first  # nothing changed: same entries (seq of the doc grows)
+    await gateway.post("/_emulator/sims/2B", {"event": "topup", "amount": 5})
+    assert dict((p, b) for p, _, _, b, _ in await states())["2B"] == "105.00"
+    await gateway.get("/goip_send_cmd.html", op="lock", ports="3B", **CREDS)
+    assert dict((p, s) for p, s, *_ in await states())["3B"] == 12
+    await gateway.get("/goip_send_cmd.html", op="set", **{"imei(0)": "861111111111111"}, **CREDS)
+    assert (await states())[0][4] == "861111111111111"
+    await gateway.get("/goip_send_cmd.html", op="switch", ports="4B", **CREDS)
+    await gateway.advance(10)
+    assert dict((p, s) for p, s, *_ in await states())["4B"] == 3
