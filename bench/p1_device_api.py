@@ -49,6 +49,8 @@ end
 BENCH_PROFILE = """
 name: bench
 seed: 1
+sending:
+  max_tasks: 10000000
 journal:
   max_entries: 10000
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -137,6 +138,12 @@ def _serve(args: argparse.Namespace) -> int:
             speed=args.speed,
             seed=server.runtime.seed,
         )
+        # Everything built so far lives as long as the process: keep the collector off it,
+        # and collect young objects less often; a device holds many small ones (tasks,
+        # messages, timers) and full collections would stall answers for tens of ms.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
         for url in urls:
             print(f"ready {url}", flush=True)
         await stop.wait()

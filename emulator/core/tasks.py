@@ -141,6 +141,8 @@ class Sending:
         self._reporting: set[int] = set()  # finished tasks whose last report is buffered
         self._flush_timer: TimerHandle | None = None
         self._next_port = 0  # round-robin start for tasks without `from`
+        self._sendable_at = -1
+        self._sendable_list: list[int] = []
 
     # -- submission (6.3.1) -------------------------------------------------------
 
@@ -202,8 +204,17 @@ class Sending:
 
     def _usable_ports(self, ports: list[int] | None) -> list[int]:
         """The ports (of those named, or all) whose current SIM can send now."""
-        candidates = ports or range(1, len(self.device.ports) + 1)
-        return [p for p in candidates if self._can_send(self.device.ports[p - 1])]
+        if ports is None:
+            return self._sendable()
+        return [p for p in ports if self._can_send(self.device.ports[p - 1])]
+
+    def _sendable(self) -> list[int]:
+        # Asked on every submission; the answer only moves when a port's state does.
+        version = self.device.version
+        if self._sendable_at != version:
+            self._sendable_list = [p.number for p in self.device.ports if self._can_send(p)]
+            self._sendable_at = version
+        return self._sendable_list
 
     def _can_send(self, port: Port) -> bool:
         return port.slot.state in CAN_SEND
