@@ -181,6 +181,7 @@ async def sim_event(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise ApiError.bad_request(str(exc)) from None
     dev.log.info("sim_event", port=ref.port, slot=ref.slot, sim_event=event, st=int(slot.state))
+    await dev.runtime.settle()  # answer once the callbacks it caused were delivered (or failed)
     return json_response(slot_json(dev, slot))
 
 

@@ -95,6 +95,7 @@ async def inject_sms(request: web.Request) -> web.Response:
             where = f"{index}.port" if isinstance(parsed, list) else "port"
             raise ApiError.bad_request(f"{where}: {exc}") from None
     results = [inject(dev, sms) for sms in batch]
+    await dev.runtime.settle()  # the recv-sms pushes it caused have been delivered (or failed)
     dev.log.info(
         "sms_injected", count=len(batch), received=sum(r["outcome"] == "received" for r in results)
     )
