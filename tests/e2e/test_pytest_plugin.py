@@ -2,11 +2,17 @@
 
 
 async def test_my_platform_sends_and_hears_back(goip_emulator, goip_receiver):
-    await goip_emulator.advance(10)                      # virtual seconds: SIMs register
-    answer = await goip_emulator.post("/goip_post_sms.html", {
-        "type": "send-sms", "sr_url": goip_receiver.url, "sr_cnt": 1,
-        "sms_url": goip_receiver.url,
-        "tasks": [{"tid": 1, "to": "13686876620", "sms": "hello"}]})
+    await goip_emulator.advance(10)  # virtual seconds: SIMs register
+    answer = await goip_emulator.post(
+        "/goip_post_sms.html",
+        {
+            "type": "send-sms",
+            "sr_url": goip_receiver.url,
+            "sr_cnt": 1,
+            "sms_url": goip_receiver.url,
+            "tasks": [{"tid": 1, "to": "13686876620", "sms": "hello"}],
+        },
+    )
     assert answer["status"] == [{"tid": 1, "status": "0 OK"}]
     await goip_emulator.advance(60)
     [report] = goip_receiver.of_type("status-report")

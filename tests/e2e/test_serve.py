@@ -78,8 +78,15 @@ def test_profiles_lists_the_bundled_ones():
     )
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == sorted(names)
-    assert {"default", "goip8", "flaky-sims", "campaign", "inbound-flood", "dotted-firmware",
-            "field-firmware"} <= set(names)
+    assert {
+        "default",
+        "goip8",
+        "flaky-sims",
+        "campaign",
+        "inbound-flood",
+        "dotted-firmware",
+        "field-firmware",
+    } <= set(names)
 
 
 def test_serve_refuses_a_missing_profile_clearly():

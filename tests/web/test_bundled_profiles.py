@@ -63,7 +63,9 @@ async def test_flaky_sims_fail_switch_and_recover(gateway_factory, receiver):
     await gw.advance(600)
     scenario = gw.journal("control", "scenario")
     assert {e["name"] for e in scenario} >= {
-        "operator bars port 7", "port 8 loses its network", "port 9 module restarts",
+        "operator bars port 7",
+        "port 8 loses its network",
+        "port 9 module restarts",
     }
     assert ports[6].current == 2  # 7A barred at t=120: switched to 7B
 
