@@ -43,7 +43,9 @@ class CommandAction(_Model):
 class SmsAction(_Model):
     ports: str = Field(description="ports or slots that receive, e.g. '1-8' or 'all'")
     sender: str = "+15550{n:06d}"
-    text: str = "Scenario message {n}"
+    text: str | list[str] = Field(
+        "Scenario message {n}", description="a template, or a list of them taken in turn"
+    )
     recipient: str | None = None
     pick: Literal["cycle", "random", "each"] = "cycle"
 
@@ -232,12 +234,14 @@ class ScenarioRunner:
         outcomes = []
         for ref in chosen:
             fields = {"n": n, "port": ref.port, "t": int(device.now())}
+            texts = [action.text] if isinstance(action.text, str) else action.text
+            text = texts[(n - 1) % len(texts)] if texts else ""
             try:
                 inbox_id = device.inbound.receive(
                     ref.port,
                     ref.slot,
                     action.sender.format(**fields),
-                    action.text.format(**fields),
+                    text.format(**fields),
                     action.recipient,
                 )
                 outcomes.append("held" if inbox_id is None else f"received #{inbox_id}")

@@ -172,6 +172,7 @@ async def test_scenario_sms_and_calls(gateway_factory, receiver):
             push={"sms_url": receiver.url},
             scenario=[
                 {"every": 10, "count": 3, "sms": {"ports": "1-2", "text": "n={n} port={port}"}},
+                {"at": 25, "sms": {"ports": "4", "text": ["from a list", "unused"]}},
                 {"at": 15, "calls": {"port": "3", "talk": 5, "answer_ratio": 1}},
             ],
         )
@@ -180,7 +181,7 @@ async def test_scenario_sms_and_calls(gateway_factory, receiver):
     texts = [
         base64.b64decode(e[5]).decode() for p in receiver.of_type("recv-sms") for e in p["sms"]
     ]
-    assert texts == ["n=1 port=1", "n=2 port=2", "n=3 port=1"]
+    assert texts == ["n=1 port=1", "n=2 port=2", "from a list", "n=3 port=1"]
     _, doc = await gw.get("/goip_get_call_stat.html", ports="3", **CREDS)
     assert doc["stats"][0]["connected"] == 1
 

@@ -133,3 +133,28 @@ async def test_handshake_refusals_say_which(gateway, params, code, words):
     assert status == 200 and doc["code"] == code
     assert words in doc["desc"]
     assert "session" not in doc
+
+
+async def test_an_encrypted_task_is_accepted_and_sent(gateway, receiver):
+    session = await open_session(gateway, "aes-ecb")
+    task = {
+        "type": "send-sms",
+        "sr_url": receiver.url,
+        "sr_cnt": 1,
+        "tasks": [{"tid": 31, "to": "13686876620", "sms": "secret hello"}],
+    }
+    status, doc = await post_sealed(gateway, session, "/goip_post_sms.html", task)
+    assert doc["status"] == [{"tid": 31, "status": "0 OK"}]
+    await gateway.advance(30)
+    assert receiver.of_type("status-report")[0]["rpts"][0]["sent"] == 1
+
+
+async def test_a_refused_session_refuses_every_task_with_14(gateway):
+    session = await open_session(gateway, "rc4")
+    query, body = session.seal("/goip_post_sms.html", b'{"tasks": [{"tid": 5}, {"tid": 6}]}')
+    query["auth"] = "0" * 32
+    resp = await gateway.client.post("/goip_post_sms.html", params=query, data=body)
+    doc = await resp.json()
+    assert [s["tid"] for s in doc["status"]] == [None]  # the body could not be read
+    assert doc["status"][0]["status"].startswith("14 Unauthorized: auth")
+    assert gateway.device.sending.tasks == {}
