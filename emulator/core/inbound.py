@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from emulator.core.batch import Batch
 from emulator.core.events import ReceivedSms, RecvSms
 from emulator.core.sim import REGISTERED
-from emulator.core.timers import TimerHandle
 
 if TYPE_CHECKING:
     from emulator.core.device import Device, Port
@@ -51,8 +51,9 @@ class Inbound:
         self.next_id = 1
         self.dropped = 0
         self.held: dict[tuple[int, int], list[ReceivedSms]] = {}  # by the network, per SIM
-        self._buffer: list[ReceivedSms] = []
-        self._flush_timer: TimerHandle | None = None
+        self.pending: Batch[ReceivedSms] = Batch(
+            device, lambda: (device.settings.sms_cnt, device.settings.sms_prd), self._emit
+        )
         offset = device.profile.device.tzinfo.utcoffset(None)
         self.utc_offset = offset.total_seconds() if offset else 0.0
 
@@ -151,24 +152,9 @@ class Inbound:
     # -- recv-sms push (spec 7) ---------------------------------------------------------
 
     def _push(self, sms: ReceivedSms) -> None:
-        settings = self.device.settings
-        self._buffer.append(sms)
-        if settings.sms_cnt <= 1 or len(self._buffer) >= settings.sms_cnt:
-            self.flush()
-        elif self._flush_timer is None:
-            self._flush_timer = self.device.later(settings.sms_prd, self._flush_due)
+        self.pending.add(sms)
 
-    def _flush_due(self) -> None:
-        self._flush_timer = None
-        self.flush()
-
-    def flush(self) -> None:
-        if self._flush_timer is not None:
-            self._flush_timer.cancel()
-            self._flush_timer = None
-        if not self._buffer:
-            return
-        batch, self._buffer = tuple(self._buffer), []
+    def _emit(self, batch: tuple[ReceivedSms, ...]) -> None:
         url = self.device.settings.sms_url
         if url:
             self.device.outbox.emit(RecvSms(url=url, sms=batch))
@@ -193,9 +179,6 @@ class Inbound:
 
     def reboot(self) -> None:
         """RAM is lost; the inbox survives only where the device stores it in flash."""
-        self._buffer.clear()
-        if self._flush_timer is not None:
-            self._flush_timer.cancel()
-            self._flush_timer = None
+        self.pending.clear()
         if not self.device.profile.device.keeps_inbox_on_reboot:
             self.inbox.clear()

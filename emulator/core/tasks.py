@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from emulator.core.batch import Batch
 from emulator.core.codes import SimState, TaskStatus
 from emulator.core.events import StatusReport, TaskReport
 from emulator.core.sms_text import Coding, parts
@@ -137,9 +138,10 @@ class Sending:
         self.tasks: dict[int, Task] = {}
         self.queues = [PortQueue() for _ in device.ports]
         self._order = 0
-        self._buffer: list[TaskReport] = []
+        self.reports: Batch[TaskReport] = Batch(
+            device, lambda: (device.settings.sr_cnt, device.settings.sr_prd), self._emit
+        )
         self._reporting: set[int] = set()  # finished tasks whose last report is buffered
-        self._flush_timer: TimerHandle | None = None
         self._next_port = 0  # round-robin start for tasks without `from`
         self._sendable_at = -1
         self._sendable_list: list[int] = []
@@ -264,11 +266,8 @@ class Sending:
                 queue.timer.cancel()
         self.tasks.clear()
         self.queues = [PortQueue() for _ in self.device.ports]
-        self._buffer.clear()
+        self.reports.clear()
         self._reporting.clear()
-        if self._flush_timer is not None:
-            self._flush_timer.cancel()
-            self._flush_timer = None
 
     # -- queries ----------------------------------------------------------------
 
@@ -429,12 +428,7 @@ class Sending:
         task.sdr_records.clear()
         task.fdr_records.clear()
         task.since_report = 0
-        self._buffer.append(rpt)
-        settings = self.device.settings
-        if len(self._buffer) >= settings.sr_cnt:
-            self.flush()
-        elif self._flush_timer is None:
-            self._flush_timer = self.device.later(settings.sr_prd, self._flush_due)
+        self.reports.add(rpt)
 
     def _finish(self, task: Task) -> None:
         """The last report, whatever the counters; the tid is free again afterwards."""
@@ -445,17 +439,10 @@ class Sending:
         self._reporting.add(task.tid)
         self._report(task)
 
-    def _flush_due(self) -> None:
-        self._flush_timer = None
-        self.flush()
-
     def flush(self) -> None:
-        if self._flush_timer is not None:
-            self._flush_timer.cancel()
-            self._flush_timer = None
-        if not self._buffer:
-            return
-        rpts, self._buffer = tuple(self._buffer), []
+        self.reports.flush()
+
+    def _emit(self, rpts: tuple[TaskReport, ...]) -> None:
         self._reporting.clear()
         url = self.device.settings.sr_url
         if url:
