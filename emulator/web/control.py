@@ -12,10 +12,10 @@ import hmac
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from emulator import metrics as metrics_mod
 from emulator.app import DEVICE_APP, DeviceApp
@@ -29,6 +29,7 @@ from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
 from emulator.wire.errors import ApiError, validation_reason
 from emulator.wire.ports import PortListError
 
+M = TypeVar("M", bound=BaseModel)
 MAX_ADVANCE = 400 * 86_400  # a year and a bit of virtual time per call
 
 
@@ -54,6 +55,15 @@ async def _json_object(request: web.Request, required: bool = True) -> dict[str,
     if not isinstance(body, dict):
         raise ApiError.bad_request("body: expected a JSON object")
     return body
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    """The JSON object body validated as `model`; a 400 naming the bad fields otherwise."""
+    body = await _json_object(request)
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError.bad_request(validation_reason(exc)) from None
 
 
 def _dev(request: web.Request) -> DeviceApp:
@@ -239,11 +249,7 @@ async def reset(request: web.Request) -> web.Response:
 async def add_fault(request: web.Request) -> web.Response:
     """Inject an HTTP fault on the device API: {"action": "error", "status": 503, "count": 3}."""
     dev = _dev(request)
-    body = await _json_object(request)
-    try:
-        spec = FaultSpec.model_validate(body)
-    except ValidationError as exc:
-        raise ApiError.bad_request(validation_reason(exc)) from None
+    spec = await read_model(request, FaultSpec)
     now = dev.runtime.clock.now()
     fault = dev.faults.add(spec, now)
     dev.log.info("fault_added", fault=fault.id, action=spec.action, endpoint=spec.endpoint)

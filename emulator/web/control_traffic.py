@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from emulator.app import DeviceApp
 from emulator.core.inbound import NotReceived
 from emulator.scenario import CallsAction
-from emulator.web.control import _dev, _json_object
+from emulator.web.control import _dev, read_model
 from emulator.web.middleware import DREQ, json_response
 from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
 from emulator.wire.errors import ApiError, validation_reason
@@ -105,11 +105,7 @@ async def inject_sms(request: web.Request) -> web.Response:
 async def place_calls(request: web.Request) -> web.Response:
     """Voice calls on the named ports; each port places its calls one after another."""
     dev = _dev(request)
-    body = await _json_object(request)
-    try:
-        call = CallsAction.model_validate(body)
-    except ValidationError as exc:
-        raise ApiError.bad_request(validation_reason(exc)) from None
+    call = await read_model(request, CallsAction)
     device = dev.device
     try:
         ports = list(dict.fromkeys(r.port for r in device.names.parse_list(call.port)))
