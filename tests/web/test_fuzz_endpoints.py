@@ -7,6 +7,7 @@ clock), so whatever a module exposes there is covered too."""
 
 import asyncio
 import json
+import os
 from urllib.parse import quote
 
 from conftest import small, start_gateway
@@ -66,7 +67,33 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+TASK_FIELDS = [
+    "tid",
+    "to",
+    "sms",
+    "from",
+    "chs",
+    "coding",
+    "smstype",
+    "smstitle",
+    "attachments",
+    "intvl",
+    "tmo",
+    "sdr",
+    "fdr",
+    "dr",
+    "sr_prd",
+    "sr_cnt",
+    "smc",
+]
+tasks = st.dictionaries(st.sampled_from(TASK_FIELDS), scalars, max_size=8)
+send_sms = st.fixed_dictionaries(
+    {"type": st.just("send-sms"), "tasks": st.lists(tasks, min_size=1, max_size=3)},
+    optional={"sr_url": scalars, "sr_cnt": scalars, "sms_url": scalars, "task_num": scalars},
+)
 bodies = st.one_of(
+    send_sms.map(lambda v: json.dumps(v).encode()),
+    st.fixed_dictionaries({"tids": json_values}).map(lambda v: json.dumps(v).encode()),
     json_values.map(lambda v: json.dumps(v).encode()),
     st.binary(max_size=200),
     st.just(b'{"type": "send-sms", "tasks": [{"tid": '),
@@ -74,7 +101,9 @@ bodies = st.one_of(
 )
 queries = st.lists(st.tuples(st.sampled_from(NAMES), st.text(max_size=20)), max_size=6)
 FUZZ = settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "400")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
