@@ -192,7 +192,14 @@ async def sim_event(request: web.Request) -> web.Response:
         raise ApiError.bad_request(str(exc)) from None
     dev.log.info("sim_event", port=ref.port, slot=ref.slot, sim_event=event, st=int(slot.state))
     await dev.runtime.settle()  # answer once the callbacks it caused were delivered (or failed)
-    return json_response(slot_json(dev, slot))
+    port = device.ports[slot.port - 1]
+    # The port may have moved on (auto switch after a block): say where it is now.
+    current = {
+        "current": device.names.format(port.number, port.current),
+        "st": int(port.slot.state),
+        "status": str(port.slot.state),
+    }
+    return json_response({**slot_json(dev, slot), "port": current})
 
 
 async def advance(request: web.Request) -> web.Response:

@@ -42,9 +42,15 @@ def browser():
 
 
 def wait_for(predicate, timeout=15.0):
+    """Poll `predicate`; the page re-renders while we look, so a stale element means: again."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.1)
@@ -166,9 +172,14 @@ async def test_tasks_are_listed_and_can_be_paused(serve, browser):
     def drive():
         browser.get(f"{served.url}/_emulator/ui")
         wait_for(lambda: "77" in browser.find_element(By.ID, "tasks").text)
-        button = browser.find_element(By.CSS_SELECTOR, "#tasks button")
-        assert button.text == "Pause"
-        button.click()
+
+        def click_pause():
+            button = browser.find_element(By.CSS_SELECTOR, "#tasks button")
+            assert button.text == "Pause"
+            button.click()
+            return True
+
+        wait_for(click_pause)
         wait_for(lambda: "paused" in browser.find_element(By.ID, "tasks").text)
 
     await asyncio.get_running_loop().run_in_executor(None, drive)

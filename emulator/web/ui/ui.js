@@ -93,9 +93,14 @@ function renderPorts(doc) {
   });
 }
 
+let lastTasks = "";
 function renderTasks(doc) {
   const box = document.getElementById("tasks");
   const tasks = doc.tasks || [];
+  // Rebuilt only when something changed, so a button keeps its focus between refreshes.
+  const signature = JSON.stringify(tasks.slice(0, 50));
+  if (signature === lastTasks) return;
+  lastTasks = signature;
   if (!tasks.length) {
     box.replaceChildren(el("p", { class: "hint" }, "No queued tasks."));
     return;
