@@ -40,11 +40,13 @@ class Server:
         return self.runtime.devices
 
     async def start(self) -> list[str]:
+        # Every device boots at the clock's start, before it follows the loop, so the
+        # boot's timers land where they would under the virtual clock (same seed, same run).
+        devices = [self.runtime.add_device() for _ in range(self.count)]
         clock = self.runtime.clock
         if isinstance(clock, RealClock):
             clock.attach(asyncio.get_running_loop())
-        for index in range(self.count):
-            dev = self.runtime.add_device()
+        for index, dev in enumerate(devices):
             runner = web.AppRunner(build_app(dev), access_log=None, handle_signals=False)
             await runner.setup()
             port = 0 if self.port == 0 else self.port + index
