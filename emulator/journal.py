@@ -27,7 +27,7 @@ class RawJson:
         return json.loads(self.data)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per request, and frozen __init__ is slow
 class Entry:
     id: int
     t: float

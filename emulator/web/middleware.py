@@ -67,14 +67,15 @@ def raw_json_response(body: bytes) -> web.Response:
 
 
 def redact(data: Any) -> Any:
-    """Credentials never reach the journal or the logs."""
-    if isinstance(data, dict):
+    """Credentials never reach the journal or the logs.
+
+    They travel as top-level query parameters or top-level JSON attributes (spec 6.3.1.2),
+    so only that level is looked at; a document without them is kept as it is, uncopied.
+    """
+    if isinstance(data, dict) and any(isinstance(k, str) and k.lower() in _SECRET for k in data):
         return {
-            k: ("***" if isinstance(k, str) and k.lower() in _SECRET else redact(v))
-            for k, v in data.items()
+            k: "***" if isinstance(k, str) and k.lower() in _SECRET else v for k, v in data.items()
         }
-    if isinstance(data, list):
-        return [redact(v) for v in data]
     return data
 
 
@@ -164,7 +165,7 @@ def _record(dev: Any, request: web.Request, response: web.StreamResponse, contro
     data: dict[str, Any] = {
         "method": request.method,
         "path": request.path,
-        "query": redact(dict(request.query)),
+        "query": redact(dict(request.query)) if request.query else {},
         "status": response.status,
     }
     if dreq is not None and dreq.body is not None:
