@@ -28,18 +28,20 @@ class Served:
         return await asyncio.wait_for(self.proc.wait(), 15)
 
 
-async def start_serve(*args: str, devices: int = 1) -> Served:
+async def start_serve(
+    *args: str, devices: int = 1, env: dict[str, str] | None = None, port: bool = True
+) -> Served:
+    """`goip-emulator serve` on a free port (`port=False`: leave the port to `env`)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "emulator",
         "serve",
-        "--port",
-        "0",
+        *(["--port", "0"] if port else []),
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     urls: list[str] = []
     assert proc.stdout is not None
@@ -58,8 +60,10 @@ async def start_serve(*args: str, devices: int = 1) -> Served:
 async def serve() -> AsyncIterator[Callable[..., Any]]:
     started: list[Served] = []
 
-    async def run(*args: str, devices: int = 1) -> Served:
-        served = await start_serve(*args, devices=devices)
+    async def run(
+        *args: str, devices: int = 1, env: dict[str, str] | None = None, port: bool = True
+    ) -> Served:
+        served = await start_serve(*args, devices=devices, env=env, port=port)
         started.append(served)
         return served
 

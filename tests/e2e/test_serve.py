@@ -163,62 +163,25 @@ async def test_speed_runs_real_time_faster(serve):
             assert "virtual" in (await r.json())["reason"]
 
 
-async def test_profile_host_and_port_from_the_environment(tmp_path):
-    import asyncio
-    import os
-    import sys
-
-    env = {**os.environ, "GOIP_PROFILE": "default", "GOIP_PORT": "0", "GOIP_CLOCK": "virtual"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "emulator",
-        "serve",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-        assert line.startswith("ready http://127.0.0.1:")
-        url = line.split()[1]
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{url}/_emulator/clock") as resp:
-                assert (await resp.json())["kind"] == "virtual"
-    finally:
-        proc.terminate()
-        assert await proc.wait() == 0
+async def test_profile_host_and_port_from_the_environment(serve):
+    env = {"GOIP_PROFILE": "default", "GOIP_PORT": "0", "GOIP_CLOCK": "virtual"}
+    served = await serve(env=env, port=False)
+    assert served.url.startswith("http://127.0.0.1:")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{served.url}/_emulator/clock") as resp:
+            assert (await resp.json())["kind"] == "virtual"
+    assert await served.stop() == 0
 
 
-async def test_control_token_from_the_environment(tmp_path):
-    import asyncio
-    import os
-
-    env = {**os.environ, "GOIP_CONTROL_TOKEN": "t0k3n"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "emulator",
-        "serve",
-        "--port",
-        "0",
-        "--clock",
-        "virtual",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
-        url = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()[1]
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{url}/_emulator/state") as resp:
-                assert resp.status == 401
-            async with http.get(
-                f"{url}/_emulator/state", headers={"X-Emulator-Token": "t0k3n"}
-            ) as resp:
-                assert resp.status == 200
-            async with http.get(f"{url}/goip_get_status.html", params=CREDS) as resp:
-                assert resp.status == 200  # the device API is not the control API
-    finally:
-        proc.terminate()
-        await proc.wait()
+async def test_control_token_from_the_environment(serve):
+    served = await serve("--clock", "virtual", env={"GOIP_CONTROL_TOKEN": "t0k3n"})
+    url = served.url
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{url}/_emulator/state") as resp:
+            assert resp.status == 401
+        async with http.get(
+            f"{url}/_emulator/state", headers={"X-Emulator-Token": "t0k3n"}
+        ) as resp:
+            assert resp.status == 200
+        async with http.get(f"{url}/goip_get_status.html", params=CREDS) as resp:
+            assert resp.status == 200  # the device API is not the control API
