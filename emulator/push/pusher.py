@@ -27,6 +27,7 @@ from emulator.journal import Journal
 from emulator.profile import Push
 
 CONTENT_TYPE = "application/json;charset=utf-8"
+_HEADERS = {"Content-Type": CONTENT_TYPE}
 log = structlog.get_logger("emulator.push")
 
 
@@ -70,6 +71,7 @@ class Pusher:
         self._session = session
         self._rng = rng
         self.targets: dict[str, Target] = {}
+        self._timeout = aiohttp.ClientTimeout(total=config.timeout)
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -202,10 +204,7 @@ class Pusher:
         """POST once; None on a 2xx answer, otherwise what went wrong."""
         try:
             async with self._session().post(
-                url,
-                data=data,
-                headers={"Content-Type": CONTENT_TYPE},
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+                url, data=data, headers=_HEADERS, timeout=self._timeout
             ) as response:
                 await response.read()
                 if 200 <= response.status < 300:
