@@ -26,9 +26,9 @@ MAX_BATCH = 10_000
 
 
 class InboundSms(BaseModel):
-    """One received SMS to inject."""
+    """One received SMS to inject; `ts` (or `timestamp`): Unix seconds or ISO 8601."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     port: str = Field(description="port (current SIM) or port-and-slot: '1', '1A', '1.02'")
     sender: str = Field(min_length=1, max_length=64)

@@ -215,3 +215,14 @@ async def test_campaign_profile_reports_failures_and_delivery(gateway_factory, r
     assert finals[-1]["failed"] >= 1  # port 4 fails half its messages
     reports = [e for p in receiver.of_type("recv-sms") for e in p["sms"] if e[0] == 1]
     assert len(reports) == finals[-1]["sent"]
+
+
+async def test_injected_timestamps(gateway):
+    _, doc = await inject(
+        gateway,
+        {"port": "1", "sender": "1", "text": "a", "ts": 1767225000},
+        {"port": "1", "sender": "1", "text": "b", "timestamp": "2026-01-01T00:05:00+00:00"},
+    )
+    assert [r["outcome"] for r in doc["results"]] == ["received", "received"]
+    _, inbox = await gateway.get("/goip_get_sms.html", **CREDS)
+    assert [e[2] for e in inbox["data"]] == [1767225000, 1767225900]
