@@ -194,7 +194,7 @@ def build_app(device_app: DeviceApp) -> web.Application:
 
     app = web.Application(
         middlewares=[middleware.journal_and_errors],
-        client_max_size=middleware.CLIENT_MAX_SIZE,
+        client_max_size=device_app.profile.device.max_body + 1,
     )
     app[DEVICE_APP] = device_app
     device_api.register(app)

@@ -98,6 +98,9 @@ class DeviceSpec(_Model):
     control_token: str | None = None
     reboot_time: float = Field(30.0, ge=0)
     max_sessions: int = Field(64, ge=1, le=100_000, description="security sessions held")
+    max_body: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="largest request body, bytes"
+    )
     keeps_inbox_on_reboot: bool = True
     timezone: str = Field("+00:00", description="UTC offset for 'since midnight' windows")
 

@@ -20,11 +20,10 @@ from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
 from emulator.faults import Hit
 from emulator.journal import RawJson
-from emulator.web.request import MAX_BODY, DeviceRequest
+from emulator.web.request import DeviceRequest
 from emulator.wire.errors import ApiError
 
 CONTENT_TYPE = "application/json;charset=utf-8"
-CLIENT_MAX_SIZE = MAX_BODY + 1
 CONTROL_PREFIX = "/_emulator/"
 DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
 DOC: web.ResponseKey[Any] = web.ResponseKey("goip_doc", object)

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from emulator.wire.errors import ApiError
 
-MAX_BODY = 1024 * 1024  # a real device's web server refuses larger posts too
+MAX_BODY = 1024 * 1024  # the default of device.max_body; a device's web server has a limit too
 _DIGITS = re.compile(r"\s*-?\d+\s*")
 
 
@@ -62,12 +62,16 @@ def parse_query(request: web.Request) -> dict[str, str]:
 
 
 async def read_body(request: web.Request) -> bytes:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise ApiError(413, f"body of {request.content_length} bytes is over {MAX_BODY}", 413)
+    """The body, at most the profile's `device.max_body` bytes (a 413 beyond)."""
+    from emulator.app import DEVICE_APP  # the app module imports the web package
+
+    limit = request.app[DEVICE_APP].profile.device.max_body
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"body of {request.content_length} bytes is over {limit}", 413)
     try:
-        return await request.read()  # the application's client_max_size bounds it
+        return await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise ApiError(413, f"body is over {MAX_BODY} bytes", 413) from None
+        raise ApiError(413, f"body is over {limit} bytes", 413) from None
 
 
 def parse_json(raw: bytes) -> Any:

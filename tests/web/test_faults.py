@@ -91,3 +91,12 @@ async def test_control_api_is_never_faulted(gateway):
     await gateway.post("/_emulator/faults", {"action": "drop"})
     status, _ = await gateway.get("/_emulator/state")
     assert status == 200
+
+
+async def test_the_body_limit_is_a_profile_setting(gateway_factory):
+    from conftest import small
+
+    gw = await gateway_factory(small(device={"max_body": 2048}))
+    resp = await gw.client.post("/goip_send_cmd.html", params=CREDS, data=b"x" * 3000)
+    assert resp.status == 413
+    assert "over 2048" in (await resp.json())["reason"]
