@@ -103,7 +103,6 @@ class PortQueue:
     waiting: deque[Message] = field(default_factory=deque)
     head: Message | None = None
     timer: TimerHandle | None = None
-    started: float = 0.0
     awaiting_sim: bool = False  # the head waits (up to tmo) for the SIM to register
     con_failed: dict[int, int] = field(default_factory=dict)  # slot -> consecutive failures
 
@@ -330,7 +329,6 @@ class Sending:
         """Work the head message: send it if the SIM can, else wait up to tmo for it."""
         task = message.task
         queue.head = message
-        queue.started = self.device.now()
         message.state = MessageState.SENDING
         task.sending += 1
         if queue.timer is not None:
