@@ -130,6 +130,11 @@ class Faults:
     def list(self) -> list[Fault]:
         return list(self._rules)
 
+    @property
+    def armed(self) -> bool:
+        """Any rule at all: when none, a request is not even looked at."""
+        return bool(self._rules)
+
     def match(self, endpoint: str, now: float) -> Hit | None:
         """The fault that applies to a request to `endpoint` now, if any (and count it)."""
         if not self._rules:

@@ -14,6 +14,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 
 class Coding(IntEnum):
@@ -24,17 +25,18 @@ class Coding(IntEnum):
     GSM7 = 2
 
 
+# Set operations run in C: counted once per submitted task, on the request's path.
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _GSM7.issuperset(text)
 
 
 def septets(text: str) -> int:
-    return sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+    return len(text) + sum(map(GSM7_EXTENSION.__contains__, text))
 
 
-def parts(text: str, coding: Coding = Coding.AUTO) -> int:
-    """Number of concatenated parts the device sends for `text`."""
-    gsm7 = coding == Coding.GSM7 or (coding == Coding.AUTO and is_gsm7(text))
+def parts(text: str, coding: int = Coding.AUTO) -> int:
+    """Number of concatenated parts the device sends for `text` (coding as in 6.3.1.3)."""
+    gsm7 = coding == Coding.GSM7 or (coding != Coding.UCS2 and is_gsm7(text))
     if gsm7:
         length, single, multi = septets(text), 160, 153
     else:

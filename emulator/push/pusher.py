@@ -12,7 +12,6 @@ journaled.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import deque
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import structlog
 from emulator.core.timers import TimerHandle, Timers
 from emulator.journal import Journal
 from emulator.profile import Push
+from emulator.wire.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 _HEADERS = {"Content-Type": CONTENT_TYPE}
@@ -34,8 +34,7 @@ log = structlog.get_logger("emulator.push")
 @dataclass(slots=True)
 class Pending:
     type: str
-    body: dict[str, Any]
-    data: bytes
+    data: bytes  # the document as sent; the journal keeps these bytes, not a copy
     attempts: int = 0
 
 
@@ -95,11 +94,10 @@ class Pusher:
                 url=url,
                 outcome="dropped",
                 reason=f"queue for {url} is full ({self.config.max_queue})",
-                body=victim.body,
+                body=victim.data,
             )
             log.warning("callback_dropped", device=self.device, url=url, type=victim.type)
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        target.queue.append(Pending(type_, body, data))
+        target.queue.append(Pending(type_, dumps(body)))
         self._kick(target)
 
     @property
@@ -163,7 +161,7 @@ class Pusher:
                         url=target.url,
                         outcome="delivered",
                         attempt=item.attempts,
-                        body=item.body,
+                        body=item.data,
                     )
                     continue
                 target.failed_attempts += 1
@@ -174,7 +172,7 @@ class Pusher:
                     outcome="failed",
                     attempt=item.attempts,
                     error=error,
-                    body=item.body,
+                    body=item.data,
                 )
                 log.info(
                     "callback_failed",

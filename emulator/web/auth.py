@@ -43,6 +43,7 @@ async def open_request(request: web.Request, *, authenticate: bool = True) -> De
     body = _open_session(dev, dreq) if in_session else dreq.raw
     if body.strip():
         dreq.body = parse_json(body)
+        dreq.clear = body
     if authenticate and not in_session:
         spec = dev.profile.device
         if not check_credentials(dreq, spec.username, spec.password):

@@ -11,12 +11,13 @@ from emulator.app import DEVICE_APP, DeviceApp
 from emulator.core.device import CommandError, Device
 from emulator.core.settings import SettingError
 from emulator.web.auth import open_request
-from emulator.web.middleware import dumps, json_response, raw_json_response
+from emulator.web.middleware import json_response, raw_json_response
 from emulator.web.request import as_flag, as_int, as_str
 from emulator.wire import envelope
 from emulator.wire.callbacks import dev_status_head, status_entry
 from emulator.wire.commands import PORT_OPS, RESERVED, CommandBody, Op
 from emulator.wire.errors import ApiError, validation_reason
+from emulator.wire.jsonio import dumps
 from emulator.wire.ports import PortRef
 
 
@@ -47,9 +48,7 @@ async def get_status(request: web.Request) -> web.Response:
     head = dev_status_head(
         device.next_dev_status_seq(), device.settings.status_period, device.identity
     )
-    return raw_json_response(
-        dumps(head)[:-1].encode() + b',"status":' + _entries(dev, all_sims) + b"}"
-    )
+    return raw_json_response(dumps(head)[:-1] + b',"status":' + _entries(dev, all_sims) + b"}")
 
 
 def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
@@ -61,7 +60,7 @@ def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
         entries = [
             status_entry(device.snapshot(s), device.names) for s in device.status_slots(all_sims)
         ]
-        cached = dev.status_cache[all_sims] = (key, dumps(entries).encode())
+        cached = dev.status_cache[all_sims] = (key, dumps(entries))
     return cached[1]
 
 

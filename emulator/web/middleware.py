@@ -9,7 +9,6 @@ a bug stays visible to the property tests instead of being dressed up as success
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,15 +18,15 @@ from aiohttp import web
 from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
 from emulator.faults import Hit
-from emulator.journal import RawJson
 from emulator.web.request import DeviceRequest
 from emulator.wire.errors import ApiError
+from emulator.wire.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 CONTROL_PREFIX = "/_emulator/"
 DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
-DOC: web.ResponseKey[Any] = web.ResponseKey("goip_doc", object)
-_SECRET = frozenset({"password", "auth", "token"})
+# Set on an answer whose body is the JSON document the journal keeps.
+DOC: web.ResponseKey[bool] = web.ResponseKey("goip_doc", bool)
 _QUIET = frozenset(
     {
         "/_emulator/journal",
@@ -45,37 +44,18 @@ log = structlog.get_logger("emulator.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def dumps(doc: Any) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-
-
 def json_response(doc: Any, status: int = 200) -> web.Response:
     """A JSON answer with the device's exact Content-Type (INTERPRETATION.md, Envelopes)."""
-    response = web.Response(
-        body=dumps(doc).encode(), status=status, headers={"Content-Type": CONTENT_TYPE}
-    )
-    response[DOC] = doc
+    response = web.Response(body=dumps(doc), status=status, headers={"Content-Type": CONTENT_TYPE})
+    response[DOC] = True
     return response
 
 
 def raw_json_response(body: bytes) -> web.Response:
     """An answer already encoded; the journal keeps the bytes and decodes them when read."""
     response = web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
-    response[DOC] = RawJson(body)
+    response[DOC] = True
     return response
-
-
-def redact(data: Any) -> Any:
-    """Credentials never reach the journal or the logs.
-
-    They travel as top-level query parameters or top-level JSON attributes (spec 6.3.1.2),
-    so only that level is looked at; a document without them is kept as it is, uncopied.
-    """
-    if isinstance(data, dict) and any(isinstance(k, str) and k.lower() in _SECRET for k in data):
-        return {
-            k: "***" if isinstance(k, str) and k.lower() in _SECRET else v for k, v in data.items()
-        }
-    return data
 
 
 def endpoint_name(path: str) -> str:
@@ -123,11 +103,12 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
     try:
         if not control:
             dev.device.check_available()
-            hit = dev.faults.match(endpoint_name(request.path), dev.runtime.clock.now())
-            if hit is not None:
-                injected = await _inject(dev, request, hit)
-                if injected is not None:
-                    return injected
+            if dev.faults.armed:
+                hit = dev.faults.match(endpoint_name(request.path), dev.runtime.clock.now())
+                if hit is not None:
+                    injected = await _inject(dev, request, hit)
+                    if injected is not None:
+                        return injected
         response = await handler(request)
     except DeviceUnavailable as exc:
         dev.journal.record(
@@ -161,16 +142,17 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
 
 def _record(dev: Any, request: web.Request, response: web.StreamResponse, control: bool) -> None:
     dreq: DeviceRequest | None = request.get(DREQ)
+    query = request.query_string
     data: dict[str, Any] = {
         "method": request.method,
         "path": request.path,
-        "query": redact(dict(request.query)) if request.query else {},
+        "query": query or {},
         "status": response.status,
     }
     if dreq is not None and dreq.body is not None:
-        data["body"] = redact(dreq.body)
+        data["body"] = dreq.clear or dreq.raw
     if isinstance(response, web.Response) and DOC in response:
-        data["answer"] = response[DOC]
+        data["answer"] = response.body
     kind = "control" if control else "request"
     dev.journal.record(kind, endpoint_name(request.path), **data)
     dev.log.debug("served", kind=kind, path=request.path, status=response.status)

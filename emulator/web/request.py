@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.wire import jsonio
 from emulator.wire.errors import ApiError
 
 MAX_BODY = 1024 * 1024  # the default of device.max_body; a device's web server has a limit too
@@ -32,6 +33,7 @@ class DeviceRequest:
     query: dict[str, str]
     body: Any = None
     raw: bytes = b""
+    clear: bytes = b""  # a session's body once decrypted; else the same as raw
     user: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -66,8 +68,14 @@ async def read_body(request: web.Request) -> bytes:
     from emulator.app import DEVICE_APP  # the app module imports the web package
 
     limit = request.app[DEVICE_APP].profile.device.max_body
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, f"body of {request.content_length} bytes is over {limit}", 413)
+    length = request.content_length
+    if length is not None and length > limit:
+        raise ApiError(413, f"body of {length} bytes is over {limit}", 413)
+    content = request.content
+    if length is not None and content.is_eof():
+        # A small POST arrives with its headers: take what is buffered, without the
+        # chunk loop of request.read() (a tenth of a one-task goip_post_sms, bench P1).
+        return content.read_nowait()
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -76,11 +84,9 @@ async def read_body(request: web.Request) -> bytes:
 
 def parse_json(raw: bytes) -> Any:
     try:
-        text = raw.decode("utf-8")
+        return jsonio.loads(raw)
     except UnicodeDecodeError as exc:
         raise ApiError.bad_request(f"body is not UTF-8: byte {exc.start} is invalid") from None
-    try:
-        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ApiError.bad_request(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -31,14 +31,37 @@ _INTVL = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
 TOP_LEVEL = ("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd")
 
 
-def _get(task: dict[str, Any], name: str) -> Any:
-    """A task attribute, names matched case-insensitively (Tid, TO...)."""
-    if name in task:
-        return task[name]
+def _attributes(task: dict[Any, Any]) -> dict[str, Any]:
+    """A task's attributes by lowercased name (Tid, TO...); an exact name wins over others."""
+    if all(type(key) is str and key.islower() for key in task):
+        return task  # the usual case: nothing to copy
+    found: dict[str, Any] = {}
     for key, value in task.items():
-        if isinstance(key, str) and key.lower() == name:
-            return value
-    return None
+        if isinstance(key, str):
+            name = key.lower()
+            if key == name or name not in found:
+                found[name] = value
+    return found
+
+
+def _number(
+    attrs: dict[str, Any],
+    where: str,
+    name: str,
+    low: int,
+    high: int,
+    default: int,
+    *,
+    falsy: bool = True,
+) -> int:
+    """An optional whole-number attribute; absent (or, when `falsy`, 0 or "") is `default`.
+
+    The field's name is only spelled out when there is an error to name it in.
+    """
+    value = attrs.get(name)
+    if value is None or (falsy and not value):
+        return default
+    return as_int(value, f"{where}.{name}", low, high)
 
 
 def _intvl(value: Any, where: str) -> tuple[float, float]:
@@ -83,12 +106,14 @@ def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | Ta
     """
     if not isinstance(raw, dict):
         raise ApiError.bad_request(f'{where}: a task is a JSON object like {{"tid": 1, ...}}')
-    tid_raw = _get(raw, "tid")
+    attrs = _attributes(raw)
+    _get = attrs.get
+    tid_raw = _get("tid")
     if tid_raw is None or tid_raw == "":
         return None, TaskStatus.TID_EXPECTED
     tid = as_int(tid_raw, f"{where}.tid", -(2**63), 2**63 - 1)
 
-    to = _get(raw, "to")
+    to = _get("to")
     recipients = (
         []
         if to is None
@@ -99,12 +124,13 @@ def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | Ta
             f"{where}.to: {len(recipients)} recipients is over {MAX_RECIPIENTS}"
         )
 
-    smstype = as_int(_get(raw, "smstype") or 0, f"{where}.smstype", 0, 1)
-    chs = as_str(_get(raw, "chs") or "utf8", f"{where}.chs", 20).lower().replace("-", "")
+    smstype = _number(attrs, where, "smstype", 0, 1, 0)
+    chs_raw = _get("chs")
+    chs = "utf8" if not chs_raw else as_str(chs_raw, f"{where}.chs", 20).lower().replace("-", "")
     if chs not in ("utf8", "base64"):
         raise ApiError.bad_request(f"{where}.chs: {chs!r} is not utf8 or base64")
-    coding = as_int(_get(raw, "coding") or 0, f"{where}.coding", 0, 2)
-    sms_raw = _get(raw, "sms")
+    coding = _number(attrs, where, "coding", 0, 2, 0)
+    sms_raw = _get("sms")
     sms = "" if sms_raw is None else as_str(sms_raw, f"{where}.sms", MAX_TEXT * 2)
     text = sms
     if chs == "base64" and sms:
@@ -112,35 +138,27 @@ def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | Ta
             text = base64.b64decode(sms, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
             return tid, TaskStatus.SMS_EXPECTED
-    from_raw = _get(raw, "from")
+    from_raw = _get("from")
     if from_raw is None:
-        from_raw = _get(raw, "port")
+        from_raw = _get("port")
     from_text = "" if from_raw is None else as_str(from_raw, f"{where}.from", 4096)
-    intvl = _intvl(_get(raw, "intvl"), f"{where}.intvl")
-    tmo = as_int(_get(raw, "tmo") or 30, f"{where}.tmo", 0, 86_400) or 30
+    intvl_raw = _get("intvl")
+    intvl = (0.0, 0.0) if intvl_raw is None else _intvl(intvl_raw, f"{where}.intvl")
+    tmo = _number(attrs, where, "tmo", 0, 86_400, 30)
     flags = {
-        name: as_flag(_get(raw, name), f"{where}.{name}")
-        if _get(raw, name) is not None
-        else default
-        for name, default in (("sdr", False), ("fdr", True), ("dr", False))
+        name: _number(attrs, where, name, 0, 1, default, falsy=False) == 1
+        for name, default in (("sdr", 0), ("fdr", 1), ("dr", 0))
     }
-    sr_prd = as_int(
-        _get(raw, "sr_prd") if _get(raw, "sr_prd") is not None else 60, f"{where}.sr_prd", 0, 86_400
-    )
-    sr_cnt = as_int(
-        _get(raw, "sr_cnt") if _get(raw, "sr_cnt") is not None else 10,
-        f"{where}.sr_cnt",
-        -(2**31),
-        2**31,
-    )
-    if _get(raw, "smc") is not None:
-        as_str(_get(raw, "smc"), f"{where}.smc", 40)
+    sr_prd = _number(attrs, where, "sr_prd", 0, 86_400, 60, falsy=False)
+    sr_cnt = _number(attrs, where, "sr_cnt", -(2**31), 2**31, 10, falsy=False)
+    if _get("smc") is not None:
+        as_str(_get("smc"), f"{where}.smc", 40)
 
     if smstype == 1:
-        if _get(raw, "smstitle") is None:
+        if _get("smstitle") is None:
             return tid, TaskStatus.MMS_TITLE_EXPECTED
-        as_str(_get(raw, "smstitle"), f"{where}.smstitle", 200)
-        attachments = _get(raw, "attachments")
+        as_str(_get("smstitle"), f"{where}.smstitle", 200)
+        attachments = _get("attachments")
         attached = (
             ""
             if attachments is None
@@ -246,7 +264,8 @@ async def post_sms(request: web.Request) -> web.Response:
             code = outcome
         statuses.append({"tid": tid, "status": str(code)})
     if accepted:
-        device.set_settings(settings)  # the request's report and receive settings come along
+        if settings:
+            device.set_settings(settings)  # the request's report and receive settings come along
         for spec in accepted:
             task = device.sending.submit(spec)
             dev.log.info(
