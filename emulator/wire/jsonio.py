@@ -1,20 +1,22 @@
 """JSON in and out of the device: orjson on the hot path, the standard library behind it.
 
 orjson is several times faster at both ends, which is most of what a one-task
-`goip_post_sms` costs (bench/README.md, P1). It is stricter than `json` in ways a
-device's users can meet: integers beyond 64 bits, NaN and Infinity, keys that are
-not strings. Where orjson refuses, the standard library gets the last word, so
-what is accepted and what each error says stay the same as before; only speed
-changes.
+`goip_post_sms` costs (bench/README.md, P1). It differs from `json` in ways a
+device's users can meet: it refuses NaN, Infinity and keys that are not strings, and
+it reads integers beyond 64 bits as floats, losing digits. Where orjson refuses, or
+a run of 19 digits could be such an integer, the standard library reads the text,
+so what is accepted and what each error says stay as `json` has them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
 
+_LONG_NUMBER = re.compile(rb"\d{19}")
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -26,10 +28,12 @@ def dumps(doc: Any) -> bytes:
         return _ENCODER.encode(doc).encode()
 
 
-def loads(data: bytes | str) -> Any:
-    """A JSON document; raises json.JSONDecodeError (and RecursionError) as `json` does."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text)
+def loads(data: bytes) -> Any:
+    """A JSON document from UTF-8 bytes; raises UnicodeDecodeError, json.JSONDecodeError
+    and RecursionError as `json.loads(data.decode())` does."""
+    if _LONG_NUMBER.search(data) is None:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data.decode("utf-8"))

@@ -1,0 +1,59 @@
+"""JSON at the device's edge: what the fast parser refuses still gets the standard answer,
+and the journal shows requests and answers as documents, credentials hidden."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.wire import jsonio
+
+CREDS = {"username": "root", "password": "root"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"tid": 123456789012345678901234567890}', {"tid": 123456789012345678901234567890}),
+        ('{"x": NaN}', None),  # NaN is not equal to itself: checked below
+        ('"\\ud800"', "\ud800"),
+        ('{"a": [1, 2.5, "é"]}', {"a": [1, 2.5, "é"]}),
+    ],
+)
+def test_loads_accepts_what_the_standard_library_accepts(text: str, expected: object) -> None:
+    doc = jsonio.loads(text.encode())
+    if expected is None:
+        assert doc["x"] != doc["x"]
+    else:
+        assert doc == expected
+
+
+def test_dumps_is_compact_utf8_and_takes_what_orjson_refuses() -> None:
+    assert jsonio.dumps({"sms": "é", "n": [1, 2]}) == '{"sms":"é","n":[1,2]}'.encode()
+    assert jsonio.dumps({1: 2**70}) == b'{"1":1180591620717411303424}'
+
+
+async def test_a_tid_beyond_64_bits_is_named_in_the_error(gateway) -> None:
+    body = {"type": "send-sms", "tasks": [{"tid": 2**70, "to": "1", "sms": "hi"}]}
+    status, doc = await gateway.post("/goip_post_sms.html", body, **CREDS)
+    assert status == 400
+    assert "tasks.0.tid" in doc["reason"] and "above" in doc["reason"]
+    assert gateway.device.sending.tasks == {}
+
+
+async def test_journal_shows_body_and_answer_as_documents_with_credentials_hidden(
+    gateway,
+) -> None:
+    body = {
+        "type": "send-sms",
+        "username": "root",
+        "password": "root",
+        "tasks": [{"tid": 7, "to": "13800000000", "sms": "hello"}],
+    }
+    status, answer = await gateway.post("/goip_post_sms.html", body)
+    assert status == 200 and answer["status"] == [{"tid": 7, "status": "0 OK"}]
+    _, doc = await gateway.get("/_emulator/journal", kind="request", type="goip_post_sms")
+    entry = doc["entries"][-1]
+    assert entry["body"]["password"] == "***"
+    assert entry["body"]["tasks"] == body["tasks"]
+    assert entry["answer"] == answer
+    assert entry["query"] == {}
