@@ -24,6 +24,7 @@ import structlog
 from emulator.core.timers import TimerHandle, Timers
 from emulator.journal import Journal
 from emulator.profile import Push
+from emulator.push import http1
 from emulator.wire.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
@@ -48,6 +49,9 @@ class Target:
     delivered: int = 0
     failed_attempts: int = 0
     dropped: int = 0
+    # The lean client for an http:// URL; None with `lean` False: aiohttp delivers.
+    client: http1.Client | None = None
+    lean: bool | None = None
 
 
 class Pusher:
@@ -119,6 +123,8 @@ class Pusher:
             if target.retry is not None:
                 target.retry.cancel()
             target.queue.clear()
+            if target.client is not None:
+                target.client.close()
         self.targets.clear()
 
     async def close(self) -> None:
@@ -127,6 +133,9 @@ class Pusher:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        for target in self.targets.values():
+            if target.client is not None:
+                target.client.close()
 
     # -- delivery ---------------------------------------------------------------
 
@@ -149,7 +158,7 @@ class Pusher:
             while target.queue and not self.closed:
                 item = target.queue[0]
                 item.attempts += 1
-                error = await self._post(target.url, item.data)
+                error = await self._post(target, item.data)
                 if error is None:
                     if target.queue and target.queue[0] is item:
                         target.queue.popleft()
@@ -198,11 +207,26 @@ class Pusher:
 
         target.retry = self.timers.call_later(delay, retry)
 
-    async def _post(self, url: str, data: bytes) -> str | None:
+    async def _post(self, target: Target, data: bytes) -> str | None:
         """POST once; None on a 2xx answer, otherwise what went wrong."""
+        if target.lean is None:
+            try:
+                target.client = http1.Client(target.url, CONTENT_TYPE)
+                target.lean = True
+            except ValueError:
+                target.lean = False
+        if target.client is not None:
+            try:
+                async with asyncio.timeout(self.config.timeout):
+                    status = await target.client.post(data)
+            except TimeoutError:
+                return f"no answer within {self.config.timeout} s"
+            except http1.HttpError as exc:
+                return str(exc)
+            return None if 200 <= status < 300 else f"HTTP {status}"
         try:
             async with self._session().post(
-                url, data=data, headers=_HEADERS, timeout=self._timeout
+                target.url, data=data, headers=_HEADERS, timeout=self._timeout
             ) as response:
                 await response.read()
                 if 200 <= response.status < 300:

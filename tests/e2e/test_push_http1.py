@@ -1,0 +1,202 @@
+"""The pusher's plain-HTTP client against a raw loopback server that answers the way
+real platforms do: sized, chunked and close-delimited bodies, 1xx first, idle
+connections closed under it, garbage, silence."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from emulator.core.timers import TimerHandle
+from emulator.journal import Journal
+from emulator.profile import Push
+from emulator.push import http1
+from emulator.push.pusher import Pusher
+
+OK_SIZED = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"
+OK_CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"3;ext=1\r\nabc\r\n5\r\nde\r\nf\r\n0\r\nX-Trailer: 1\r\n\r\n"
+)
+
+Answer = Callable[[int, bytes], bytes | None]  # (request number, body) -> bytes to send
+
+
+@dataclass
+class RawServer:
+    """Reads each POST in full, records its body, answers what `answer` says.
+
+    `answer` returning None closes the connection without a word.
+    """
+
+    answer: Answer
+    bodies: list[bytes] = field(default_factory=list)
+    connections: int = 0
+    close_after_each: bool = False
+    url: str = ""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.decode().split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":")[1])
+                body = await reader.readexactly(length)
+                self.bodies.append(body)
+                reply = self.answer(len(self.bodies), body)
+                if reply is None:
+                    break
+                writer.write(reply)
+                await writer.drain()
+                if self.close_after_each or b"Connection: close" in reply:
+                    break
+                sized = b"Content-Length" in reply or b"chunked" in reply or b" 204 " in reply
+                if not sized:
+                    break  # a close-delimited body ends with the connection
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[Callable[..., Any]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(answer: Answer, **kw: Any) -> RawServer:
+        raw = RawServer(answer, **kw)
+        server = await asyncio.start_server(raw.handle, "127.0.0.1", 0)
+        servers.append(server)
+        port = server.sockets[0].getsockname()[1]
+        raw.url = f"http://127.0.0.1:{port}/cb?x=1"
+        return raw
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def client(url: str) -> http1.Client:
+    return http1.Client(url, "application/json;charset=utf-8")
+
+
+@pytest.mark.parametrize("reply", [OK_SIZED, OK_CHUNKED, b"HTTP/1.1 204 No Content\r\n\r\n"])
+async def test_kept_alive_across_answers_of_every_framing(raw_server, reply: bytes) -> None:
+    server = await raw_server(lambda n, body: reply)
+    cli = client(server.url)
+    statuses = [await cli.post(b'{"n":%d}' % i) for i in range(5)]
+    assert statuses == [int(reply[9:12])] * 5
+    assert server.bodies == [b'{"n":%d}' % i for i in range(5)]
+    assert server.connections == 1
+    cli.close()
+
+
+async def test_close_delimited_body_and_connection_close_open_a_new_connection(
+    raw_server,
+) -> None:
+    replies = [
+        b"HTTP/1.0 200 OK\r\n\r\nall of it",
+        OK_SIZED.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"),
+    ]
+    server = await raw_server(lambda n, body: replies[(n - 1) % 2])
+    cli = client(server.url)
+    assert [await cli.post(b"{}") for _ in range(4)] == [200] * 4
+    assert server.connections == 4
+
+
+async def test_informational_answers_are_skipped(raw_server) -> None:
+    server = await raw_server(lambda n, body: b"HTTP/1.1 100 Continue\r\n\r\n" + OK_SIZED)
+    cli = client(server.url)
+    assert await cli.post(b"{}") == 200
+    assert await cli.post(b"{}") == 200
+    cli.close()
+
+
+async def test_an_idle_connection_closed_by_the_peer_is_replaced_once(raw_server) -> None:
+    server = await raw_server(lambda n, body: OK_SIZED, close_after_each=True)
+    cli = client(server.url)
+    assert [await cli.post(b'{"n":%d}' % i) for i in range(3)] == [200] * 3
+    # Each POST after the first found the old connection closed and went again.
+    assert server.bodies == [b'{"n":0}', b'{"n":1}', b'{"n":2}']
+    assert server.connections == 3
+
+
+async def test_silence_and_garbage_are_errors_that_say_so(raw_server) -> None:
+    server = await raw_server(lambda n, body: None)
+    with pytest.raises(http1.HttpError, match="closed before the answer"):
+        await client(server.url).post(b"{}")
+    server = await raw_server(lambda n, body: b"SMTP ready\r\n\r\n")
+    with pytest.raises(http1.HttpError, match="not an HTTP answer"):
+        await client(server.url).post(b"{}")
+    server = await raw_server(lambda n, body: b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")
+    with pytest.raises(http1.HttpError, match="bad Content-Length"):
+        await client(server.url).post(b"{}")
+
+
+async def test_nobody_listening_is_a_connect_error(unused_tcp_port: int) -> None:
+    with pytest.raises(http1.HttpError, match=r"cannot connect to 127\.0\.0\.1"):
+        await client(f"http://127.0.0.1:{unused_tcp_port}/").post(b"{}")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1/", "ftp://x/", "http:///nohost", "http://h:99999/", "http://é.cn/"]
+)
+def test_urls_the_lean_client_leaves_to_aiohttp(url: str) -> None:
+    with pytest.raises(ValueError):
+        client(url)
+
+
+class _Timers:
+    """Just enough of the clock for a pusher whose deliveries all succeed or fail fast."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[float] = []
+
+    def now(self) -> float:
+        return 0.0
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        self.scheduled.append(delay)
+        return asyncio.get_running_loop().call_later(0, callback)  # type: ignore[return-value]
+
+
+async def test_the_pusher_keeps_order_and_journals_failures_through_the_lean_client(
+    raw_server,
+) -> None:
+    fail = {3}
+    server = await raw_server(
+        lambda n, body: b"HTTP/1.1 500 Boom\r\nContent-Length: 0\r\n\r\n" if n in fail else OK_SIZED
+    )
+    journal = Journal(lambda: 0.0)
+    pusher = Pusher(
+        device="goip",
+        timers=_Timers(),  # type: ignore[arg-type]
+        journal=journal,
+        config=Push(),
+        session=lambda: pytest.fail("aiohttp is not used for http:// targets"),  # type: ignore[arg-type,return-value]
+        rng=random.Random(1),
+    )
+    for i in range(5):
+        pusher.submit(server.url, "port-status", {"seq": i})
+    for _ in range(100):
+        await pusher.settle()
+        if pusher.queued == 0:
+            break
+        await asyncio.sleep(0.01)
+    await pusher.close()
+    seqs = [int(body[7:-1]) for body in server.bodies]
+    assert seqs == [0, 1, 2, 2, 3, 4]  # the third POST failed and was sent again, in order
+    outcomes = [e.as_json()["outcome"] for e in journal.query(kind="callback")]
+    assert outcomes == ["delivered", "delivered", "failed", "delivered", "delivered", "delivered"]
+    failed = next(journal.query(kind="callback", type_="port-status", since=2))
+    assert failed.as_json()["error"] == "HTTP 500"
+    assert failed.as_json()["body"] == {"seq": 2}
