@@ -12,15 +12,17 @@ from enum import IntEnum
 
 class _Coded(IntEnum):
     reason: str
+    wire: str
 
     def __new__(cls, value: int, reason: str) -> _Coded:
         member = int.__new__(cls, value)
         member._value_ = value
         member.reason = reason
+        member.wire = f"{value} {reason}"  # rendered once: every answer and report uses it
         return member
 
     def __str__(self) -> str:
-        return f"{self.value} {self.reason}"
+        return self.wire
 
 
 class SimState(_Coded):
