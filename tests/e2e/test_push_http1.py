@@ -31,7 +31,8 @@ Answer = Callable[[int, bytes], bytes | None]  # (request number, body) -> bytes
 class RawServer:
     """Reads each POST in full, records its body, answers what `answer` says.
 
-    `answer` returning None closes the connection without a word.
+    `answer` returning None closes the connection without a word; b"" says nothing
+    for a second first.
     """
 
     answer: Answer
@@ -53,6 +54,9 @@ class RawServer:
                 self.bodies.append(body)
                 reply = self.answer(len(self.bodies), body)
                 if reply is None:
+                    break
+                if not reply:  # silence: hold the connection open, then give up on it
+                    await asyncio.sleep(1)
                     break
                 writer.write(reply)
                 await writer.drain()
@@ -200,3 +204,36 @@ async def test_the_pusher_keeps_order_and_journals_failures_through_the_lean_cli
     failed = next(journal.query(kind="callback", type_="port-status", since=2))
     assert failed.as_json()["error"] == "HTTP 500"
     assert failed.as_json()["body"] == {"seq": 2}
+
+
+async def test_a_target_that_never_answers_times_out_and_is_retried(raw_server) -> None:
+    silent_once = asyncio.Event()
+
+    def answer(n: int, body: bytes) -> bytes | None:
+        if n == 1:
+            silent_once.set()
+            return b""  # nothing: the POST hangs until the pusher's timeout
+        return OK_SIZED
+
+    server = await raw_server(answer)
+    journal = Journal(lambda: 0.0)
+    pusher = Pusher(
+        device="goip",
+        timers=_Timers(),  # type: ignore[arg-type]
+        journal=journal,
+        config=Push(timeout=0.2),
+        session=lambda: pytest.fail("aiohttp is not used for http:// targets"),  # type: ignore[arg-type,return-value]
+        rng=random.Random(1),
+    )
+    pusher.submit(server.url, "recv-sms", {"seq": 0})
+    for _ in range(200):
+        await pusher.settle()
+        if pusher.queued == 0:
+            break
+        await asyncio.sleep(0.01)
+    await pusher.close()
+    entries = [e.as_json() for e in journal.query(kind="callback")]
+    assert [e["outcome"] for e in entries] == ["failed", "delivered"]
+    assert entries[0]["error"] == "no answer within 0.2 s"
+    assert server.bodies == [b'{"seq":0}', b'{"seq":0}']
+    assert server.connections == 2  # the timed-out connection is not reused
