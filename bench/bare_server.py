@@ -2,7 +2,9 @@
 
 `python -m bench.bare_server ANSWERS.json` where the file maps a path to the exact
 body the emulator answers there; same process settings as the emulator (one
-process, default loop, no access log).
+process, default loop, no access log) and the same routing: one plain route per path,
+as the emulator registers them (a catch-all `/{tail:.*}` route would cost the reference
+a regex match per request, about a sixth of its time, and flatter the emulator).
 """
 
 from __future__ import annotations
@@ -25,13 +27,11 @@ async def main(answers_path: str) -> None:
     async def handler(request: web.Request) -> web.Response:
         if request.method == "POST":
             await request.read()
-        body = answers.get(request.path)
-        if body is None:
-            return web.Response(status=404)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+        return web.Response(body=answers[request.path], headers={"Content-Type": CONTENT_TYPE})
 
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
+    for path in answers:
+        app.router.add_route("*", path, handler)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

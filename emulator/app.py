@@ -112,7 +112,9 @@ class DeviceApp:
         self.index = index
         self.profile = runtime.profile
         self.identity = fleet_identity(self.profile, index)
-        self.journal = Journal(runtime.clock.now, self.profile.journal.max_entries)
+        self.journal = Journal(
+            runtime.clock.now, self.profile.journal.max_entries, self.profile.journal.max_bytes
+        )
         self.pusher = Pusher(
             device=self.identity.name,
             timers=runtime.clock,

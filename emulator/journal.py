@@ -2,8 +2,9 @@
 
 Entries carry the emulated time and a monotonically growing `id`, so a test
 script can read "everything since id N" without missing or repeating an entry.
-The journal is bounded (`journal.max_entries`); what falls off the old end is
-counted in `evicted`, never lost silently.
+The journal is bounded by count (`journal.max_entries`) and by the bytes of the
+bodies, answers and queries it holds (`journal.max_bytes`); what falls off the old
+end is counted in `evicted`, never lost silently.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Entry:
     kind: str  # request | callback | control | device
     type: str  # endpoint name, callback type, control action or device event
     data: dict[str, Any]
+    size: int = 0  # bytes of the bodies, answers and texts it holds, for journal.max_bytes
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,9 +73,17 @@ class Entry:
 
 
 class Journal:
-    def __init__(self, now: Callable[[], float], max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        now: Callable[[], float],
+        max_entries: int = 10_000,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self._now = now
-        self._entries: deque[Entry] = deque(maxlen=max_entries)
+        self._entries: deque[Entry] = deque()
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0  # held now: what max_bytes bounds
         self._next_id = 1
         self.evicted = 0
         # Unbounded but small: one count per (kind, type, outcome), for the metrics.
@@ -81,13 +91,21 @@ class Journal:
         self.listeners: list[Callable[[Entry], None]] = []
 
     def record(self, kind: str, type_: str, **data: Any) -> Entry:
-        if len(self._entries) == self._entries.maxlen:
-            self.evicted += 1
         outcome = data.get("outcome", data.get("status", ""))
         self.counts[(kind, type_, str(outcome))] += 1
-        entry = Entry(self._next_id, self._now(), kind, type_, data)
+        size = 0
+        for value in data.values():
+            if isinstance(value, bytes | str):
+                size += len(value)
+        entry = Entry(self._next_id, self._now(), kind, type_, data, size)
         self._next_id += 1
-        self._entries.append(entry)
+        entries = self._entries
+        entries.append(entry)
+        self.bytes += size
+        # The newest entry stays whatever its size; older ones make room for it.
+        while len(entries) > self.max_entries or (self.bytes > self.max_bytes and len(entries) > 1):
+            self.bytes -= entries.popleft().size
+            self.evicted += 1
         for listener in self.listeners:
             listener(entry)
         return entry
@@ -109,6 +127,7 @@ class Journal:
         """Forget every entry; ids keep growing so cursors held by clients stay valid."""
         count = len(self._entries)
         self._entries.clear()
+        self.bytes = 0
         return count
 
     @property

@@ -89,6 +89,13 @@ def render(dev: DeviceApp) -> str:
     )
     _metric(
         out,
+        "goip_journal_bytes",
+        "gauge",
+        "Bytes of bodies, answers and queries the journal holds (bounded by journal.max_bytes).",
+        [("", dev.journal.bytes)],
+    )
+    _metric(
+        out,
         "goip_journal_evicted_total",
         "counter",
         "Journal entries dropped by its bound.",

@@ -234,6 +234,11 @@ class Push(_Model):
 
 class Journal(_Model):
     max_entries: int = Field(10_000, ge=1)
+    max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024,
+        description="bytes of bodies, answers and queries held; the oldest entries go first",
+    )
 
 
 class Profile(_Model):
