@@ -36,7 +36,7 @@ def septets(text: str) -> int:
 
 def parts(text: str, coding: int = Coding.AUTO) -> int:
     """Number of concatenated parts the device sends for `text` (coding as in 6.3.1.3)."""
-    gsm7 = coding == Coding.GSM7 or (coding != Coding.UCS2 and is_gsm7(text))
+    gsm7 = coding == _GSM7_CODING or (coding != _UCS2_CODING and is_gsm7(text))
     if gsm7:
         length, single, multi = septets(text), 160, 153
     else:
@@ -45,3 +45,8 @@ def parts(text: str, coding: int = Coding.AUTO) -> int:
     if length <= single:
         return 1
     return -(-length // multi)
+
+
+# Plain ints: comparing with an enum member costs an attribute lookup through its class.
+_GSM7_CODING = int(Coding.GSM7)
+_UCS2_CODING = int(Coding.UCS2)

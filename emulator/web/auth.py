@@ -38,7 +38,7 @@ async def open_request(request: web.Request, *, authenticate: bool = True) -> De
     dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
     request[DREQ] = dreq
     if request.method == "POST":
-        dreq.raw = await read_body(request)
+        dreq.raw = await read_body(request, dev.profile.device.max_body)
     in_session = authenticate and "session" in dreq.query
     body = _open_session(dev, dreq) if in_session else dreq.raw
     if body.strip():

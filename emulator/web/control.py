@@ -47,7 +47,7 @@ def _authorize(request: web.Request, dev: DeviceApp) -> None:
 
 
 async def _json_object(request: web.Request, required: bool = True) -> dict[str, Any]:
-    raw = await read_body(request)
+    raw = await read_body(request, request.app[DEVICE_APP].profile.device.max_body)
     body = parse_json(raw) if raw.strip() else None
     request[DREQ] = DeviceRequest(request.path, request.method, dict(request.query), body, raw)
     if body is None and not required:

@@ -63,11 +63,8 @@ def parse_query(request: web.Request) -> dict[str, str]:
     return out
 
 
-async def read_body(request: web.Request) -> bytes:
-    """The body, at most the profile's `device.max_body` bytes (a 413 beyond)."""
-    from emulator.app import DEVICE_APP  # the app module imports the web package
-
-    limit = request.app[DEVICE_APP].profile.device.max_body
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The body, at most `limit` bytes (the profile's `device.max_body`; a 413 beyond)."""
     length = request.content_length
     if length is not None and length > limit:
         raise ApiError(413, f"body of {length} bytes is over {limit}", 413)

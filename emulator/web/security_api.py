@@ -17,7 +17,8 @@ async def handshake(request: web.Request) -> web.Response:
     query = parse_query(request)
     request[DREQ] = DeviceRequest(path=request.path, method=request.method, query=query)
     if request.method == "POST":
-        await read_body(request)  # parameters travel in the URL (3.2.1); the body is ignored
+        # Parameters travel in the URL (3.2.1): the body is read, within bounds, and ignored.
+        await read_body(request, dev.profile.device.max_body)
     missing = [name for name in ("username", "cnonce", "auth") if not query.get(name)]
     if missing:
         return json_response({"code": 1, "desc": f"missing {', '.join(missing)}"})

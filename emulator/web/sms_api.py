@@ -33,8 +33,11 @@ TOP_LEVEL = ("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd")
 
 def _attributes(task: dict[Any, Any]) -> dict[str, Any]:
     """A task's attributes by lowercased name (Tid, TO...); an exact name wins over others."""
-    if all(type(key) is str and key.islower() for key in task):
-        return task  # the usual case: nothing to copy
+    try:
+        if all(map(str.islower, task)):
+            return task  # the usual case, lowercase names: nothing to copy
+    except TypeError:  # a key that is not text (never from JSON, but a dict may be anything)
+        pass
     found: dict[str, Any] = {}
     for key, value in task.items():
         if isinstance(key, str):
@@ -145,10 +148,9 @@ def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | Ta
     intvl_raw = _get("intvl")
     intvl = (0.0, 0.0) if intvl_raw is None else _intvl(intvl_raw, f"{where}.intvl")
     tmo = _number(attrs, where, "tmo", 0, 86_400, 30)
-    flags = {
-        name: _number(attrs, where, name, 0, 1, default, falsy=False) == 1
-        for name, default in (("sdr", 0), ("fdr", 1), ("dr", 0))
-    }
+    sdr = _number(attrs, where, "sdr", 0, 1, 0, falsy=False) == 1
+    fdr = _number(attrs, where, "fdr", 0, 1, 1, falsy=False) == 1
+    dr = _number(attrs, where, "dr", 0, 1, 0, falsy=False) == 1
     sr_prd = _number(attrs, where, "sr_prd", 0, 86_400, 60, falsy=False)
     sr_cnt = _number(attrs, where, "sr_cnt", -(2**31), 2**31, 10, falsy=False)
     if _get("smc") is not None:
@@ -193,9 +195,9 @@ def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | Ta
         smstype=smstype,
         intvl=intvl,
         tmo=float(tmo),
-        sdr=flags["sdr"],
-        fdr=flags["fdr"],
-        dr=flags["dr"],
+        sdr=sdr,
+        fdr=fdr,
+        dr=dr,
         sr_cnt=sr_cnt,
         sr_prd=sr_prd,
     )
