@@ -25,8 +25,6 @@ from emulator.wire.jsonio import dumps
 CONTENT_TYPE = "application/json;charset=utf-8"
 CONTROL_PREFIX = "/_emulator/"
 DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
-# Set on an answer whose body is the JSON document the journal keeps.
-DOC: web.ResponseKey[bool] = web.ResponseKey("goip_doc", bool)
 _QUIET = frozenset(
     {
         "/_emulator/journal",
@@ -44,18 +42,18 @@ log = structlog.get_logger("emulator.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class JsonResponse(web.Response):
+    """An answer whose body is a JSON document: the journal keeps its bytes as the answer."""
+
+
 def json_response(doc: Any, status: int = 200) -> web.Response:
     """A JSON answer with the device's exact Content-Type (INTERPRETATION.md, Envelopes)."""
-    response = web.Response(body=dumps(doc), status=status, headers={"Content-Type": CONTENT_TYPE})
-    response[DOC] = True
-    return response
+    return JsonResponse(body=dumps(doc), status=status, headers={"Content-Type": CONTENT_TYPE})
 
 
 def raw_json_response(body: bytes) -> web.Response:
-    """An answer already encoded; the journal keeps the bytes and decodes them when read."""
-    response = web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
-    response[DOC] = True
-    return response
+    """An answer already encoded."""
+    return JsonResponse(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
 def endpoint_name(path: str) -> str:
@@ -151,7 +149,7 @@ def _record(dev: Any, request: web.Request, response: web.StreamResponse, contro
     }
     if dreq is not None and dreq.body is not None:
         data["body"] = dreq.clear or dreq.raw
-    if isinstance(response, web.Response) and DOC in response:
+    if type(response) is JsonResponse:
         data["answer"] = response.body
     kind = "control" if control else "request"
     dev.journal.record(kind, endpoint_name(request.path), **data)
