@@ -23,3 +23,20 @@ async def test_metrics_count_requests_callbacks_and_states(gateway, receiver):
     await gateway.client.delete("/_emulator/journal")
     text = await (await gateway.client.get("/_emulator/metrics")).text()
     assert 'goip_requests_total{endpoint="goip_send_cmd",status="200"} 1' in text
+
+
+async def test_the_journal_is_bounded_by_bytes_and_says_what_it_dropped(gateway_factory):
+    from conftest import small
+
+    gw = await gateway_factory(small(journal={"max_bytes": 4096}))
+    await gw.advance(10)
+    for _ in range(5):  # each answer is a dev-status document of about 1.5 KB
+        status, _ = await gw.get("/goip_get_status.html", **CREDS)
+        assert status == 200
+    assert gw.dev.journal.bytes <= 4096
+    _, doc = await gw.get("/_emulator/journal", kind="request")
+    assert doc["evicted"] > 0
+    assert all(e["answer"]["type"] == "dev-status" for e in doc["entries"])
+    text = await (await gw.client.get("/_emulator/metrics")).text()
+    assert f"goip_journal_bytes {gw.dev.journal.bytes}" in text
+    assert f"goip_journal_evicted_total {doc['evicted']}" in text
