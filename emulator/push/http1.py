@@ -155,11 +155,11 @@ class Client:
                 status, keep = await conn.post(self.where, body)
             except (asyncio.IncompleteReadError, ConnectionError) as exc:
                 conn.close()
-                stale = (
-                    conn.used and isinstance(exc, asyncio.IncompleteReadError) and not exc.partial
-                )
-                if attempt == 1 and (stale or (conn.used and isinstance(exc, ConnectionError))):
-                    continue  # the peer had closed the idle connection: a new one, once
+                # On a connection that had carried answers, a reset or an end before any
+                # byte of this answer is the peer's idle close: a new connection, once.
+                nothing_back = isinstance(exc, ConnectionError) or not exc.partial
+                if attempt == 1 and conn.used and nothing_back:
+                    continue
                 raise HttpError(_why(exc)) from None
             except BaseException:
                 conn.close()  # a timeout or a bad answer leaves the stream in an unknown state
