@@ -279,3 +279,11 @@ async def test_report_port_names_follow_the_port_format(gateway_factory, receive
     await gw.advance(30)
     name = receiver.of_type("status-report")[0]["rpts"][0]["sdr"][0][2]
     assert name == {"letter": "2A", "dotted": "2.01"}.get(port_format, "2.sp256.01")
+
+
+async def test_attribute_names_in_any_case_the_exact_name_winning(gateway):
+    task = {"Tid": 41, "TO": "13800000001", "Sms": "hi", "SR_PRD": 5, "tid": 42}
+    status, doc = await gateway.post(SEND, send_body(task), **CREDS)
+    assert status == 200 and doc["status"] == [{"tid": 42, "status": "0 OK"}]
+    held = gateway.device.sending.tasks[42]
+    assert (held.recipients, held.text, held.sr_prd) == (["13800000001"], "hi", 5)
