@@ -226,7 +226,11 @@ class Pusher:
             return None if 200 <= status < 300 else f"HTTP {status}"
         try:
             async with self._session().post(
-                target.url, data=data, headers=_HEADERS, timeout=self._timeout
+                target.url,
+                data=data,
+                headers=_HEADERS,
+                timeout=self._timeout,
+                allow_redirects=False,  # as the lean client: a redirect is a failed attempt
             ) as response:
                 await response.read()
                 if 200 <= response.status < 300:

@@ -237,3 +237,13 @@ async def test_a_target_that_never_answers_times_out_and_is_retried(raw_server) 
     assert entries[0]["error"] == "no answer within 0.2 s"
     assert server.bodies == [b'{"seq":0}', b'{"seq":0}']
     assert server.connections == 2  # the timed-out connection is not reused
+
+
+async def test_a_redirect_is_a_failed_attempt_not_followed(raw_server) -> None:
+    server = await raw_server(
+        lambda n, body: b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n"
+    )
+    cli = client(server.url)
+    assert await cli.post(b"{}") == 302
+    assert len(server.bodies) == 1  # nothing went to /elsewhere
+    cli.close()
