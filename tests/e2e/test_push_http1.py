@@ -173,6 +173,29 @@ class _Timers:
         return asyncio.get_running_loop().call_later(0, callback)  # type: ignore[return-value]
 
 
+def _pusher(config: Push) -> tuple[Pusher, Journal]:
+    journal = Journal(lambda: 0.0)
+    pusher = Pusher(
+        device="goip",
+        timers=_Timers(),  # type: ignore[arg-type]
+        journal=journal,
+        config=config,
+        session=lambda: pytest.fail("aiohttp is not used for http:// targets"),  # type: ignore[arg-type,return-value]
+        rng=random.Random(1),
+    )
+    return pusher, journal
+
+
+async def _drain(pusher: Pusher) -> None:
+    """Until every callback is delivered (retries run at once under _Timers), then close."""
+    for _ in range(300):
+        await pusher.settle()
+        if pusher.queued == 0:
+            break
+        await asyncio.sleep(0.01)
+    await pusher.close()
+
+
 async def test_the_pusher_keeps_order_and_journals_failures_through_the_lean_client(
     raw_server,
 ) -> None:
@@ -180,23 +203,10 @@ async def test_the_pusher_keeps_order_and_journals_failures_through_the_lean_cli
     server = await raw_server(
         lambda n, body: b"HTTP/1.1 500 Boom\r\nContent-Length: 0\r\n\r\n" if n in fail else OK_SIZED
     )
-    journal = Journal(lambda: 0.0)
-    pusher = Pusher(
-        device="goip",
-        timers=_Timers(),  # type: ignore[arg-type]
-        journal=journal,
-        config=Push(),
-        session=lambda: pytest.fail("aiohttp is not used for http:// targets"),  # type: ignore[arg-type,return-value]
-        rng=random.Random(1),
-    )
+    pusher, journal = _pusher(Push())
     for i in range(5):
         pusher.submit(server.url, "port-status", {"seq": i})
-    for _ in range(100):
-        await pusher.settle()
-        if pusher.queued == 0:
-            break
-        await asyncio.sleep(0.01)
-    await pusher.close()
+    await _drain(pusher)
     seqs = [int(body[7:-1]) for body in server.bodies]
     assert seqs == [0, 1, 2, 2, 3, 4]  # the third POST failed and was sent again, in order
     outcomes = [e.as_json()["outcome"] for e in journal.query(kind="callback")]
@@ -207,31 +217,15 @@ async def test_the_pusher_keeps_order_and_journals_failures_through_the_lean_cli
 
 
 async def test_a_target_that_never_answers_times_out_and_is_retried(raw_server) -> None:
-    silent_once = asyncio.Event()
-
     def answer(n: int, body: bytes) -> bytes | None:
         if n == 1:
-            silent_once.set()
             return b""  # nothing: the POST hangs until the pusher's timeout
         return OK_SIZED
 
     server = await raw_server(answer)
-    journal = Journal(lambda: 0.0)
-    pusher = Pusher(
-        device="goip",
-        timers=_Timers(),  # type: ignore[arg-type]
-        journal=journal,
-        config=Push(timeout=0.2),
-        session=lambda: pytest.fail("aiohttp is not used for http:// targets"),  # type: ignore[arg-type,return-value]
-        rng=random.Random(1),
-    )
+    pusher, journal = _pusher(Push(timeout=0.2))
     pusher.submit(server.url, "recv-sms", {"seq": 0})
-    for _ in range(200):
-        await pusher.settle()
-        if pusher.queued == 0:
-            break
-        await asyncio.sleep(0.01)
-    await pusher.close()
+    await _drain(pusher)
     entries = [e.as_json() for e in journal.query(kind="callback")]
     assert [e["outcome"] for e in entries] == ["failed", "delivered"]
     assert entries[0]["error"] == "no answer within 0.2 s"
