@@ -91,7 +91,13 @@ class Journal:
         self.listeners: list[Callable[[Entry], None]] = []
 
     def record(self, kind: str, type_: str, **data: Any) -> Entry:
-        outcome = data.get("outcome", data.get("status", ""))
+        return self.add(kind, type_, data)
+
+    def add(self, kind: str, type_: str, data: dict[str, Any]) -> Entry:
+        """`record` for a caller that has built the entry's dict: kept as it is, not copied."""
+        outcome = data.get("outcome")
+        if outcome is None:
+            outcome = data.get("status", "")
         self.counts[(kind, type_, str(outcome))] += 1
         size = 0
         for value in data.values():

@@ -152,5 +152,5 @@ def _record(dev: Any, request: web.Request, response: web.StreamResponse, contro
     if type(response) is JsonResponse:
         data["answer"] = response.body
     kind = "control" if control else "request"
-    dev.journal.record(kind, endpoint_name(request.path), **data)
+    dev.journal.add(kind, endpoint_name(request.path), data)
     dev.log.debug("served", kind=kind, path=request.path, status=response.status)
