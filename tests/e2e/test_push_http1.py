@@ -241,3 +241,27 @@ async def test_a_redirect_is_a_failed_attempt_not_followed(raw_server) -> None:
     assert await cli.post(b"{}") == 302
     assert len(server.bodies) == 1  # nothing went to /elsewhere
     cli.close()
+
+
+async def test_an_ipv6_loopback_target_gets_a_bracketed_host_header() -> None:
+    heads: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        heads.append(head)
+        await reader.readexactly(2)
+        writer.write(OK_SIZED)
+        await writer.drain()
+        writer.close()
+
+    try:
+        server = await asyncio.start_server(handle, "::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    port = server.sockets[0].getsockname()[1]
+    try:
+        assert await client(f"http://[::1]:{port}/cb").post(b"{}") == 200
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert f"Host: [::1]:{port}\r\n".encode() in heads[0]
