@@ -25,6 +25,11 @@ class Coding(IntEnum):
     GSM7 = 2
 
 
+# Plain ints: comparing with an enum member costs an attribute lookup through its class.
+_GSM7_CODING = int(Coding.GSM7)
+_UCS2_CODING = int(Coding.UCS2)
+
+
 # Set operations run in C: counted once per submitted task, on the request's path.
 def is_gsm7(text: str) -> bool:
     return _GSM7.issuperset(text)
@@ -45,8 +50,3 @@ def parts(text: str, coding: int = Coding.AUTO) -> int:
     if length <= single:
         return 1
     return -(-length // multi)
-
-
-# Plain ints: comparing with an enum member costs an attribute lookup through its class.
-_GSM7_CODING = int(Coding.GSM7)
-_UCS2_CODING = int(Coding.UCS2)

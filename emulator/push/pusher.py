@@ -49,9 +49,7 @@ class Target:
     delivered: int = 0
     failed_attempts: int = 0
     dropped: int = 0
-    # The lean client for an http:// URL; None with `lean` False: aiohttp delivers.
-    client: http1.Client | None = None
-    lean: bool | None = None
+    client: http1.Client | None = None  # for an http:// URL; else aiohttp delivers
 
 
 class Pusher:
@@ -86,7 +84,7 @@ class Pusher:
         """Queue one callback document for `url`; returns at once."""
         target = self.targets.get(url)
         if target is None:
-            target = self.targets[url] = Target(url)
+            target = self.targets[url] = Target(url, client=_lean_client(url))
         if len(target.queue) >= self.config.max_queue:
             # The head may be in flight, so drop the oldest one still waiting behind it.
             victim = target.queue[1] if target.busy and len(target.queue) > 1 else target.queue[0]
@@ -209,12 +207,6 @@ class Pusher:
 
     async def _post(self, target: Target, data: bytes) -> str | None:
         """POST once; None on a 2xx answer, otherwise what went wrong."""
-        if target.lean is None:
-            try:
-                target.client = http1.Client(target.url, CONTENT_TYPE)
-                target.lean = True
-            except ValueError:
-                target.lean = False
         if target.client is not None:
             try:
                 async with asyncio.timeout(self.config.timeout):
@@ -242,3 +234,11 @@ class Pusher:
             return f"{type(exc).__name__}: {exc}"
         except ValueError as exc:  # an unusable URL such as one without a host
             return f"invalid URL: {exc}"
+
+
+def _lean_client(url: str) -> http1.Client | None:
+    """The lean client for a plain http:// URL; None leaves the URL to aiohttp."""
+    try:
+        return http1.Client(url, CONTENT_TYPE)
+    except ValueError:  # https://, not plain ASCII, or not a URL: aiohttp says what is wrong
+        return None

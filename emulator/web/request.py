@@ -33,7 +33,7 @@ class DeviceRequest:
     query: dict[str, str]
     body: Any = None
     raw: bytes = b""
-    clear: bytes = b""  # a session's body once decrypted; else the same as raw
+    clear: bytes = b""  # the JSON body as read: a session's decrypted; empty when none
     user: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
