@@ -265,3 +265,14 @@ async def test_an_ipv6_loopback_target_gets_a_bracketed_host_header() -> None:
         server.close()
         await server.wait_closed()
     assert f"Host: [::1]:{port}\r\n".encode() in heads[0]
+
+
+async def test_a_large_answer_body_is_skipped_in_pieces(raw_server) -> None:
+    big = b"x" * 300_000
+    server = await raw_server(
+        lambda n, body: b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(big), big)
+    )
+    cli = client(server.url)
+    assert [await cli.post(b"{}") for _ in range(2)] == [200, 200]
+    assert server.connections == 1
+    cli.close()
