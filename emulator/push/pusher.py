@@ -51,6 +51,11 @@ class Target:
     dropped: int = 0
     client: http1.Client | None = None  # for an http:// URL; else aiohttp delivers
 
+    def close(self) -> None:
+        """Let go of the kept-alive connection, if any."""
+        if self.client is not None:
+            self.client.close()
+
 
 class Pusher:
     """The callback client of one device."""
@@ -121,8 +126,7 @@ class Pusher:
             if target.retry is not None:
                 target.retry.cancel()
             target.queue.clear()
-            if target.client is not None:
-                target.client.close()
+            target.close()
         self.targets.clear()
 
     async def close(self) -> None:
@@ -132,8 +136,7 @@ class Pusher:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         for target in self.targets.values():
-            if target.client is not None:
-                target.client.close()
+            target.close()
 
     # -- delivery ---------------------------------------------------------------
 

@@ -69,8 +69,6 @@ def _number(
 
 def _intvl(value: Any, where: str) -> tuple[float, float]:
     """intvl in milliseconds, "500" or "500-2000" (spec 6.3.1.3), as seconds."""
-    if value is None:
-        return (0.0, 0.0)
     text = as_str(value, where, 40)
     m = _INTVL.fullmatch(text)
     if not m:
