@@ -65,6 +65,7 @@ class SendingMachine(RuleBasedStateMachine):
         self.records[tid] = []
         self.finals.pop(tid, None)
         self.removed.discard(tid)
+        self.paused.pop(tid, None)  # a new task under a tid whose paused one has finished
         self.expected[tid] = {(m.index, m.port) for m in task.messages}
 
     @rule(tid=tids)
