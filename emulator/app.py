@@ -188,6 +188,7 @@ def build_app(device_app: DeviceApp) -> web.Application:
         control,
         control_traffic,
         device_api,
+        endpoint,
         inbox_api,
         middleware,
         security_api,
@@ -199,10 +200,15 @@ def build_app(device_app: DeviceApp) -> web.Application:
         client_max_size=device_app.profile.device.max_body + 1,
     )
     app[DEVICE_APP] = device_app
-    device_api.register(app)
-    security_api.register(app)
-    sms_api.register(app)
-    inbox_api.register(app)
+    endpoint.register(
+        app,
+        {
+            **device_api.ENDPOINTS,
+            **security_api.ENDPOINTS,
+            **sms_api.ENDPOINTS,
+            **inbox_api.ENDPOINTS,
+        },
+    )
     control_traffic.register(app)
     if control_traffic.state_section not in device_app.state_sections:
         device_app.state_sections.append(control_traffic.state_section)

@@ -10,6 +10,7 @@ from aiohttp import web
 from emulator.app import DeviceApp, Runtime, build_app, make_clock
 from emulator.clock import RealClock
 from emulator.profile import Profile
+from emulator.web.front import FrontSite
 
 
 class Server:
@@ -25,12 +26,14 @@ class Server:
         clock: str = "real",
         speed: float = 1.0,
         seed: int | None = None,
+        front: bool = True,
     ) -> None:
         if devices < 1:
             raise ValueError(f"devices must be at least 1, got {devices}")
         self.host = host
         self.port = port
         self.count = devices
+        self.front = front  # False: aiohttp serves every request (emulator/web/front.py)
         self.runtime = Runtime(profile, make_clock(clock, profile, speed), seed)
         self._runners: list[web.AppRunner] = []
         self.urls: list[str] = []
@@ -50,7 +53,7 @@ class Server:
             runner = web.AppRunner(build_app(dev), access_log=None, handle_signals=False)
             await runner.setup()
             port = 0 if self.port == 0 else self.port + index
-            site = web.TCPSite(runner, self.host, port, reuse_address=True)
+            site = FrontSite(runner, self.host, port, front=self.front)
             await site.start()
             self._runners.append(runner)
             bound = bound_port(site)
@@ -65,7 +68,7 @@ class Server:
         await self.runtime.close()
 
 
-def bound_port(site: web.TCPSite) -> int:
+def bound_port(site: web.BaseSite) -> int:
     server = site._server  # aiohttp keeps the asyncio server here; its sockets know the port
     sockets = getattr(server, "sockets", None) or []
     for sock in sockets:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +14,14 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 from serving import serve  # noqa: F401  (the fixture that starts `goip-emulator serve`)
+from yarl import URL
 
 from emulator.app import DeviceApp, Runtime, build_app
 from emulator.clock import VirtualClock
 from emulator.core.device import Device
 from emulator.profile import Profile, parse_profile
 from emulator.testing import CallbackReceiver
+from emulator.web.front import FrontSite
 
 CREDS = {"username": "root", "password": "root"}
 
@@ -98,11 +101,32 @@ class Gateway:
         return [e.as_json() for e in self.dev.journal.query(kind, type_)]
 
 
-async def start_gateway(profile: Profile, seed: int | None = None) -> Gateway:
+class FrontTestServer(TestServer):
+    """aiohttp's test server with the device's front on its socket, as `serve` runs it:
+    every test of the device API goes through the front, and through aiohttp for what
+    the front passes on."""
+
+    def __init__(self, app: Any, *, front: bool = True) -> None:
+        super().__init__(app, host="127.0.0.1")
+        self.front = front
+
+    async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
+        if self.runner:
+            return
+        self.runner = await self._make_runner(handler_cancellation=True, **kwargs)
+        await self.runner.setup()
+        sock = self.socket_factory(self.host, 0, socket.AF_INET)
+        self.host, self.port = sock.getsockname()[:2]
+        await FrontSite(self.runner, sock=sock, front=self.front).start()
+        self.scheme = "http"
+        self._root = URL(f"http://{self.host}:{self.port}")
+
+
+async def start_gateway(profile: Profile, seed: int | None = None, front: bool = True) -> Gateway:
     clock = VirtualClock(profile.start_time.timestamp())
     runtime = Runtime(profile, clock, seed)
     dev = runtime.add_device()
-    client = TestClient(TestServer(build_app(dev), host="127.0.0.1"))
+    client = TestClient(FrontTestServer(build_app(dev), front=front))
     await client.start_server()
     return Gateway(runtime, dev, client)
 

@@ -200,7 +200,7 @@ class Sending:
             self.queues[port - 1].waiting.append(message)
         self.tasks[task.tid] = task
         if task.sr_prd > 0:
-            task.report_timer = self.device.later(task.sr_prd, lambda: self._periodic(task))
+            task.report_timer = self.device.later(task.sr_prd, _PeriodicReport(self, task))
         for port in dict.fromkeys(m.port for m in task.messages):
             self._kick(port)
         return task
@@ -419,7 +419,7 @@ class Sending:
             return
         if task.since_report > 0:
             self._report(task)
-        task.report_timer = self.device.later(task.sr_prd, lambda: self._periodic(task))
+        task.report_timer = self.device.later(task.sr_prd, _PeriodicReport(self, task))
 
     def _report(self, task: Task) -> None:
         rpt = TaskReport(
@@ -452,3 +452,19 @@ class Sending:
         url = self.device.settings.sr_url
         if url:
             self.device.outbox.emit(StatusReport(url=url, rpts=rpts))
+
+
+class _PeriodicReport:
+    """A task's report timer callback: one object where a closure takes four.
+
+    Every queued task holds one, and the garbage collector walks them all (bench P1).
+    """
+
+    __slots__ = ("sending", "task")
+
+    def __init__(self, sending: Sending, task: Task) -> None:
+        self.sending = sending
+        self.task = task
+
+    def __call__(self) -> None:
+        self.sending._periodic(self.task)

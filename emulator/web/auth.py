@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.app import DEVICE_APP, DeviceApp
+from emulator.app import DeviceApp
 from emulator.core.crypto import Crypt, DecryptError, KeyForm, cipher_key, decode_body
 from emulator.core.sessions import SessionError
 from emulator.web.middleware import DREQ
@@ -29,16 +29,20 @@ def credentials_of(dev: DeviceApp) -> dict[str, str]:
     return {spec.username: spec.password}
 
 
-async def open_request(request: web.Request, *, authenticate: bool = True) -> DeviceRequest:
-    """Read the request and check who sent it; refused ones raise code 1 or 14.
-
-    Nothing a refused request carries is acted upon (INTERPRETATION.md, Authentication).
-    """
-    dev = request.app[DEVICE_APP]
+async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
+    """The request's parameters and, for a POST, its body of at most `max_body` bytes."""
     dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
     request[DREQ] = dreq
     if request.method == "POST":
-        dreq.raw = await read_body(request, dev.profile.device.max_body)
+        dreq.raw = await read_body(request, max_body)
+    return dreq
+
+
+def authorize(dev: DeviceApp, dreq: DeviceRequest, *, authenticate: bool = True) -> None:
+    """Open the body and check who sent it; refused ones raise code 1 or 14.
+
+    Nothing a refused request carries is acted upon (INTERPRETATION.md, Authentication).
+    """
     in_session = authenticate and "session" in dreq.query
     body = _open_session(dev, dreq) if in_session else dreq.raw
     if body.strip():
@@ -48,7 +52,6 @@ async def open_request(request: web.Request, *, authenticate: bool = True) -> De
         spec = dev.profile.device
         if not check_credentials(dreq, spec.username, spec.password):
             raise invalid_user()
-    return dreq
 
 
 def _open_session(dev: DeviceApp, dreq: DeviceRequest) -> bytes:

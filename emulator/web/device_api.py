@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
 from pydantic import ValidationError
 
-from emulator.app import DEVICE_APP, DeviceApp
+from emulator.app import DeviceApp
 from emulator.core.device import CommandError, Device
 from emulator.core.settings import SettingError
-from emulator.web.auth import open_request
-from emulator.web.middleware import json_response, raw_json_response
-from emulator.web.request import as_flag, as_int, as_str
+from emulator.web.auth import authorize
+from emulator.web.endpoint import Answer, Endpoint, json_answer
+from emulator.web.request import DeviceRequest, as_flag, as_int, as_str
 from emulator.wire import envelope
 from emulator.wire.callbacks import dev_status_head, status_entry
 from emulator.wire.commands import PORT_OPS, RESERVED, CommandBody, Op
@@ -21,10 +20,9 @@ from emulator.wire.jsonio import dumps
 from emulator.wire.ports import PortRef
 
 
-async def get_status(request: web.Request) -> web.Response:
+def get_status(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Answer dev-status and (re)subscribe the status URL (spec 4.1, example 6.4.1)."""
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+    authorize(dev, dreq)
     device = dev.device
     url = dreq.param("url")
     period = dreq.param("period")
@@ -48,7 +46,7 @@ async def get_status(request: web.Request) -> web.Response:
     head = dev_status_head(
         device.next_dev_status_seq(), device.settings.status_period, device.identity
     )
-    return raw_json_response(dumps(head)[:-1] + b',"status":' + _entries(dev, all_sims) + b"}")
+    return Answer(dumps(head)[:-1] + b',"status":' + _entries(dev, all_sims) + b"}")
 
 
 def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
@@ -107,10 +105,9 @@ def _plan_port_op(device: Device, op: Op, ports: str | None) -> tuple[Op, list[P
     return op, refs
 
 
-async def send_cmd(request: web.Request) -> web.Response:
+def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Run a command on the device (spec 5, example 6.4.2)."""
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+    authorize(dev, dreq)
     device = dev.device
     body = _command(dreq)
     op = _op(body.op)
@@ -163,11 +160,10 @@ async def send_cmd(request: web.Request) -> web.Response:
     elif op == Op.REBOOT:
         device.reboot()
     dev.log.info("command", op=op.value, ports=body.ports, ops=len(plan))
-    return json_response(answer)
+    return json_answer(answer)
 
 
-def register(app: web.Application) -> None:
-    app.router.add_route("GET", "/goip_get_status.html", get_status)
-    app.router.add_route("POST", "/goip_get_status.html", get_status)
-    app.router.add_route("GET", "/goip_send_cmd.html", send_cmd)
-    app.router.add_route("POST", "/goip_send_cmd.html", send_cmd)
+ENDPOINTS: dict[str, Endpoint] = {
+    "/goip_get_status.html": get_status,
+    "/goip_send_cmd.html": send_cmd,
+}

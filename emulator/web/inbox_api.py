@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
-
-from emulator.app import DEVICE_APP
+from emulator.app import DeviceApp
 from emulator.core.device import Device
 from emulator.core.stats import Window
-from emulator.web.auth import open_request
-from emulator.web.middleware import json_response
+from emulator.web.auth import authorize
+from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import DeviceRequest, as_flag, as_int, as_str
 from emulator.wire import envelope
 from emulator.wire.callbacks import sms_entry
@@ -18,10 +16,9 @@ from emulator.wire.errors import ApiError
 from emulator.wire.ports import PortListError
 
 
-async def get_sms(request: web.Request) -> web.Response:
+def get_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Read the inbox from sms_id on (spec 8): ssrc, sms_num, next_sms, data."""
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+    authorize(dev, dreq)
     device = dev.device
     sms_id = as_int(_param(dreq, "sms_id", 1), "sms_id", 0, 2**62)
     sms_num = as_int(_param(dreq, "sms_num", 0), "sms_num", 0, 1_000_000)
@@ -36,7 +33,7 @@ async def get_sms(request: web.Request) -> web.Response:
             "data": [sms_entry(s.sms, device.names, dev.profile.quirks) for s in found],
         }
     )
-    return json_response(answer)
+    return json_answer(answer)
 
 
 def _param(dreq: DeviceRequest, name: str, default: Any) -> Any:
@@ -70,10 +67,9 @@ def _selection(device: Device, dreq: DeviceRequest) -> tuple[list[tuple[int, int
     return pairs, window
 
 
-async def get_sms_stat(request: web.Request) -> web.Response:
+def get_sms_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """SMS statistics per port and slot in a window (spec 9)."""
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+    authorize(dev, dreq)
     device = dev.device
     pairs, window = _selection(device, dreq)
     stats = []
@@ -98,26 +94,22 @@ async def get_sms_stat(request: web.Request) -> web.Response:
         )
     answer = envelope.ok("goip_get_sms_stat", dev.profile.quirks.envelope_codes)
     answer.update({"count": len(stats), "stats": stats})
-    return json_response(answer)
+    return json_answer(answer)
 
 
-async def get_call_stat(request: web.Request) -> web.Response:
+def get_call_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Call statistics per port and slot in a window (spec 10)."""
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+    authorize(dev, dreq)
     device = dev.device
     pairs, window = _selection(device, dreq)
     stats = [device.calls.figures(port, slot, window) for port, slot in pairs]
     answer = envelope.ok("goip_get_call_stat", dev.profile.quirks.envelope_codes)
     answer.update({"count": len(stats), "stats": stats})
-    return json_response(answer)
+    return json_answer(answer)
 
 
-def register(app: web.Application) -> None:
-    for path, handler in (
-        ("/goip_get_sms.html", get_sms),
-        ("/goip_get_sms_stat.html", get_sms_stat),
-        ("/goip_get_call_stat.html", get_call_stat),
-    ):
-        app.router.add_get(path, handler)
-        app.router.add_post(path, handler)
+ENDPOINTS: dict[str, Endpoint] = {
+    "/goip_get_sms.html": get_sms,
+    "/goip_get_sms_stat.html": get_sms_stat,
+    "/goip_get_call_stat.html": get_call_stat,
+}

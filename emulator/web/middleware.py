@@ -134,23 +134,29 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
         response = json_response({"code": 7, "reason": "Server Error"}, 500)
 
     if request.path not in _QUIET:
-        _record(dev, request, response, control)
+        dreq = request.get(DREQ)
+        answer = response.body if type(response) is JsonResponse else None
+        kind = "control" if control else "request"
+        method, path, query = request.method, request.path, request.query_string
+        record(dev, kind, method, path, query, response.status, dreq, answer)
     return response
 
 
-def _record(dev: Any, request: web.Request, response: web.StreamResponse, control: bool) -> None:
-    dreq: DeviceRequest | None = request.get(DREQ)
-    query = request.query_string
-    data: dict[str, Any] = {
-        "method": request.method,
-        "path": request.path,
-        "query": query or {},
-        "status": response.status,
-    }
+def record(
+    dev: Any,
+    kind: str,
+    method: str,
+    path: str,
+    query: str,
+    status: int,
+    dreq: DeviceRequest | None,
+    answer: Any,
+) -> None:
+    """Journal a request served: the raw query, the body as read, the answer's bytes."""
+    data: dict[str, Any] = {"method": method, "path": path, "query": query or {}, "status": status}
     if dreq is not None and dreq.body is not None:
         data["body"] = dreq.clear or dreq.raw
-    if type(response) is JsonResponse:
-        data["answer"] = response.body
-    kind = "control" if control else "request"
-    dev.journal.add(kind, endpoint_name(request.path), data)
-    dev.log.debug("served", kind=kind, path=request.path, status=response.status)
+    if answer is not None:
+        data["answer"] = answer
+    dev.journal.add(kind, endpoint_name(path), data)
+    dev.log.debug("served", kind=kind, path=path, status=status)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +53,13 @@ class DeviceRequest:
 
 
 def parse_query(request: web.Request) -> dict[str, str]:
+    return lower_query(request.query.items())
+
+
+def lower_query(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Parameters by lowercased name; one given twice must have one value."""
     out: dict[str, str] = {}
-    for key, value in request.query.items():
+    for key, value in pairs:
         name = key.lower()
         if name in out and out[name] != value:
             raise ApiError.bad_request(

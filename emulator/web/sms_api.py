@@ -7,15 +7,13 @@ import binascii
 import re
 from typing import Any
 
-from aiohttp import web
-
-from emulator.app import DEVICE_APP
+from emulator.app import DeviceApp
 from emulator.core.codes import TaskStatus
 from emulator.core.device import Device
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import TaskSpec
-from emulator.web.auth import open_request
-from emulator.web.middleware import DREQ, json_response
+from emulator.web.auth import authorize
+from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import DeviceRequest, as_flag, as_int, as_str
 from emulator.wire import envelope
 from emulator.wire.errors import REFUSED_CODES, ApiError
@@ -224,24 +222,22 @@ def _tasks_of(dreq: DeviceRequest) -> tuple[list[Any], dict[str, Any]]:
     return [task], top
 
 
-async def post_sms(request: web.Request) -> web.Response:
+def post_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Submit SMS tasks (spec 6.3.1, example 6.4.3): one status per task, 0 = accepted."""
-    dev = request.app[DEVICE_APP]
     device = dev.device
     answer = {
         **envelope.ok("goip_post_sms", dev.profile.quirks.envelope_codes),
         "type": "task-status",
     }
     try:
-        dreq = await open_request(request)
+        authorize(dev, dreq)
     except ApiError as exc:
         if exc.code not in REFUSED_CODES:
             raise
         # Every task gets the refusal (INTERPRETATION.md, Authentication).
-        dreq = request.get(DREQ)
         tids = _tids_for_refusal(dreq)
         answer["status"] = [{"tid": tid, "status": f"{exc.code} {exc.reason}"} for tid in tids]
-        return json_response(answer)
+        return json_answer(answer)
     raw_tasks, top = _tasks_of(dreq)
     parsed = [parse_task(device, raw, f"tasks.{i}") for i, raw in enumerate(raw_tasks)]
     settings = {k.lower(): v for k, v in top.items() if v is not None}
@@ -272,12 +268,10 @@ async def post_sms(request: web.Request) -> web.Response:
                 "task_accepted", tid=task.tid, messages=task.total, ports=spec.from_text or "auto"
             )
     answer["status"] = statuses
-    return json_response(answer)
+    return json_answer(answer)
 
 
-def _tids_for_refusal(dreq: DeviceRequest | None) -> list[Any]:
-    if dreq is None:
-        return [None]
+def _tids_for_refusal(dreq: DeviceRequest) -> list[Any]:
     body = dreq.body if isinstance(dreq.body, dict) else None
     if body is not None and isinstance(body.get("tasks"), list):
         return [t.get("tid") if isinstance(t, dict) else None for t in body["tasks"]] or [None]
@@ -303,9 +297,8 @@ def _tids(dreq: DeviceRequest) -> list[int] | None:
     return [as_int(v, f"tids.{i}", -(2**63), 2**63 - 1) for i, v in enumerate(items)]
 
 
-async def _task_op(request: web.Request, endpoint: str, op: str) -> web.Response:
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+def _task_op(dev: DeviceApp, dreq: DeviceRequest, endpoint: str, op: str) -> Answer:
+    authorize(dev, dreq)
     sending = dev.device.sending
     tids = _tids(dreq)
     answer: dict[str, Any] = envelope.ok(endpoint, dev.profile.quirks.envelope_codes)
@@ -322,28 +315,27 @@ async def _task_op(request: web.Request, endpoint: str, op: str) -> web.Response
             results.append({"tid": tid, "status": str(code)})
         answer["results"] = results
     dev.log.info("tasks_" + op, tids=tids if tids is not None else "all")
-    return json_response(answer)
+    return json_answer(answer)
 
 
-async def pause_sms(request: web.Request) -> web.Response:
+def pause_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Pause queued SMS tasks (spec 6.3.3, example 6.4.4)."""
-    return await _task_op(request, "goip_pause_sms", "pause")
+    return _task_op(dev, dreq, "goip_pause_sms", "pause")
 
 
-async def resume_sms(request: web.Request) -> web.Response:
+def resume_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Resume paused SMS tasks (spec 6.3.4, example 6.4.5)."""
-    return await _task_op(request, "goip_resume_sms", "resume")
+    return _task_op(dev, dreq, "goip_resume_sms", "resume")
 
 
-async def remove_sms(request: web.Request) -> web.Response:
+def remove_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Remove queued SMS tasks (spec 6.3.5, example 6.4.6)."""
-    return await _task_op(request, "goip_remove_sms", "remove")
+    return _task_op(dev, dreq, "goip_remove_sms", "remove")
 
 
-async def get_tasks(request: web.Request) -> web.Response:
+def get_tasks(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """List the tasks queued on a port (spec 6.3.6, example 6.4.7)."""
-    dreq = await open_request(request)
-    dev = request.app[DEVICE_APP]
+    authorize(dev, dreq)
     device = dev.device
     port_raw = dreq.param("port")
     if port_raw is None:
@@ -373,16 +365,13 @@ async def get_tasks(request: web.Request) -> web.Response:
         listed.append(entry)
     answer = envelope.ok("goip_get_tasks", dev.profile.quirks.envelope_codes)
     answer.update({"total_num": len(tasks), "task_num": len(listed), "tasks": listed})
-    return json_response(answer)
+    return json_answer(answer)
 
 
-def register(app: web.Application) -> None:
-    for path, handler in (
-        ("/goip_post_sms.html", post_sms),
-        ("/goip_pause_sms.html", pause_sms),
-        ("/goip_resume_sms.html", resume_sms),
-        ("/goip_remove_sms.html", remove_sms),
-        ("/goip_get_tasks.html", get_tasks),
-    ):
-        app.router.add_get(path, handler)
-        app.router.add_post(path, handler)
+ENDPOINTS: dict[str, Endpoint] = {
+    "/goip_post_sms.html": post_sms,
+    "/goip_pause_sms.html": pause_sms,
+    "/goip_resume_sms.html": resume_sms,
+    "/goip_remove_sms.html": remove_sms,
+    "/goip_get_tasks.html": get_tasks,
+}

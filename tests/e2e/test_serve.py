@@ -185,3 +185,20 @@ async def test_control_token_from_the_environment(serve):
             assert resp.status == 200
         async with http.get(f"{url}/goip_get_status.html", params=CREDS) as resp:
             assert resp.status == 200  # the device API is not the control API
+
+
+async def test_no_front_serves_the_same_answers_through_aiohttp(serve):
+    """`--no-front` is the escape hatch: aiohttp alone, the same answers."""
+    fronted = await serve("--clock", "virtual", "--seed", "5")
+    plain = await serve("--clock", "virtual", "--seed", "5", "--no-front")
+    bodies = []
+    async with aiohttp.ClientSession() as http:
+        for served in (fronted, plain):
+            async with http.get(f"{served.url}/goip_get_status.html", params=CREDS) as resp:
+                assert resp.headers["Content-Type"] == "application/json;charset=utf-8"
+                bodies.append(await resp.read())
+            async with http.get(f"{served.url}/_emulator/journal") as resp:
+                [entry] = (await resp.json())["entries"]
+                assert entry["path"] == "/goip_get_status.html" and entry["status"] == 200
+    assert bodies[0] == bodies[1]
+    assert await fronted.stop() == 0 and await plain.stop() == 0

@@ -1,5 +1,7 @@
 """The emulator's own control API under /_emulator/."""
 
+import asyncio
+
 import pytest
 from conftest import CREDS, small
 
@@ -131,7 +133,16 @@ async def test_a_full_queue_drops_the_oldest_waiting_and_counts_it(gateway_facto
     await gw.advance(10)
     receiver.down = True
     await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
-    for port in ("1", "2", "3", "4"):
+    await gw.get("/goip_send_cmd.html", op="lock", ports="1", **CREDS)
+    # 1A's first attempt fails before the others come, so it is waiting for its retry.
+    async with asyncio.timeout(10):
+        while not [
+            e
+            for e in gw.journal("callback")
+            if e["outcome"] == "failed" and e["body"].get("port") == "1A"
+        ]:
+            await asyncio.sleep(0.01)
+    for port in ("2", "3", "4"):
         await gw.get("/goip_send_cmd.html", op="lock", ports=port, **CREDS)
     await gw.advance(0)
     dropped = [e for e in gw.journal("callback") if e["outcome"] == "dropped"]

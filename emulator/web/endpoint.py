@@ -1,0 +1,79 @@
+"""A device API endpoint apart from aiohttp: a function of the device and the request.
+
+Two ways in reach the same functions: aiohttp's handlers, through the middleware, and
+the front (`emulator/web/front.py`), which serves plain requests without aiohttp's
+request and response machinery. Whichever way a request comes, its answer is made by
+the same code, so it is the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import structlog
+from aiohttp import web
+
+from emulator.app import DEVICE_APP, DeviceApp
+from emulator.web.auth import read_request
+from emulator.web.middleware import CONTENT_TYPE, JsonResponse
+from emulator.web.request import DeviceRequest
+from emulator.wire.errors import ApiError
+from emulator.wire.jsonio import dumps
+
+log = structlog.get_logger("emulator.web")
+
+
+class Answer(NamedTuple):
+    """A device API answer: its JSON body and HTTP status."""
+
+    body: bytes
+    status: int = 200
+
+
+Endpoint = Callable[[DeviceApp, DeviceRequest], Answer]
+ENDPOINTS: web.AppKey[dict[str, Endpoint]] = web.AppKey("device_endpoints", dict)
+SERVER_ERROR = Answer(dumps({"code": 7, "reason": "Server Error"}), 500)
+
+
+def json_answer(doc: Any, status: int = 200) -> Answer:
+    return Answer(dumps(doc), status)
+
+
+def error_answer(exc: ApiError) -> Answer:
+    return Answer(dumps(exc.envelope()), exc.http_status)
+
+
+def call(dev: DeviceApp, endpoint: Endpoint, dreq: DeviceRequest) -> Answer:
+    """The endpoint's answer; a refusal in its envelope, a bug as the spec's code 7 and a 500.
+
+    A bug is logged with its traceback and answered 500 rather than dressed up as
+    success, so the property tests see it.
+    """
+    try:
+        return endpoint(dev, dreq)
+    except ApiError as exc:
+        return error_answer(exc)
+    except Exception:
+        log.exception("request_failed", device=dev.identity.name, path=dreq.path)
+        return SERVER_ERROR
+
+
+def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
+    async def handle(request: web.Request) -> web.Response:
+        dev = request.app[DEVICE_APP]
+        dreq = await read_request(request, dev.profile.device.max_body)
+        body, status = call(dev, endpoint, dreq)
+        return JsonResponse(body=body, status=status, headers={"Content-Type": CONTENT_TYPE})
+
+    handle.__doc__ = endpoint.__doc__
+    return handle
+
+
+def register(app: web.Application, endpoints: dict[str, Endpoint]) -> None:
+    """Route GET and POST of every path to its endpoint; the front finds them in the app."""
+    for path, endpoint in endpoints.items():
+        handle = _aiohttp_handler(endpoint)
+        app.router.add_get(path, handle)
+        app.router.add_post(path, handle)
+    app[ENDPOINTS] = endpoints
