@@ -48,7 +48,7 @@ NAMES = ["op", "ports", "port", "tid", "tids", "to", "sms", "sms_id", "sms_num",
 NAMES += ["type", "pos", "num", "has_content", "all_sims", "period", "session", "cnonce"]
 NAMES += ["auth", "username", "password", "Username", "x"]
 DATE = re.compile(rb"\r\nDate: [^\r]*")
-EXTRA = [  # the last two are malformed
+EXTRA = [  # the last three are malformed
     b"Content-Type: application/json",
     b"Accept: */*",
     b"X-Trace: 1",
@@ -60,6 +60,7 @@ EXTRA = [  # the last two are malformed
     b"Connection: Upgrade",
     b"Bad Header: x",
     b"X-Odd: \x01",
+    b"X-Long: " + b"a" * 9000,
 ]
 FRONT = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "400")) // 2,
@@ -113,7 +114,7 @@ def requests(draw: st.DrawFn, well_formed: bool = False, last: bool = True) -> b
     version = draw(st.sampled_from(["HTTP/1.1"] * 6 + ["HTTP/1.0"] * last))
     body = draw(bodies) if method in ("POST", "PUT") or draw(st.integers(0, 9)) == 0 else b""
     hosts = 1 if well_formed else draw(st.sampled_from([1, 1, 1, 1, 1, 0, 2]))
-    extra = EXTRA[:-2] if well_formed else EXTRA
+    extra = EXTRA[:-3] if well_formed else EXTRA
     extra = extra if last else [h for h in extra if h != b"Connection: close"]
     headers = [b"Host: 127.0.0.1"] * hosts
     headers += draw(st.lists(st.sampled_from(extra), max_size=2, unique=True))
