@@ -49,10 +49,18 @@ class Emulator:
         seed: int | None = None,
         devices: int = 1,
         host: str = "127.0.0.1",
+        front: bool = True,
     ) -> None:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         self._server = Server(
-            self.profile, host=host, port=0, devices=devices, clock=clock, speed=speed, seed=seed
+            self.profile,
+            host=host,
+            port=0,
+            devices=devices,
+            clock=clock,
+            speed=speed,
+            seed=seed,
+            front=front,  # False: aiohttp serves every request (serve --no-front)
         )
         self._http: aiohttp.ClientSession | None = None
         self.urls: list[str] = []

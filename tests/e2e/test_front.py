@@ -294,3 +294,17 @@ async def test_stopping_the_device_closes_its_connections(gateway_factory):
     await gw.client.close()
     assert await asyncio.wait_for(reader.read(), 5) == b""
     writer.close()
+
+
+async def test_the_emulator_can_leave_every_request_to_aiohttp(monkeypatch):
+    from emulator.testing import Emulator
+
+    fronted = []
+    made = front.Front.connection_made
+    monkeypatch.setattr(
+        front.Front, "connection_made", lambda self, t: (fronted.append(self), made(self, t))
+    )
+    async with Emulator(small(), front=False) as emu:
+        doc = await emu.get("/goip_get_sms.html")
+    assert doc["code"] == 0
+    assert fronted == []
