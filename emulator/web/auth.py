@@ -38,17 +38,17 @@ async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
     return dreq
 
 
-def authorize(dev: DeviceApp, dreq: DeviceRequest, *, authenticate: bool = True) -> None:
+def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
     """Open the body and check who sent it; refused ones raise code 1 or 14.
 
     Nothing a refused request carries is acted upon (INTERPRETATION.md, Authentication).
     """
-    in_session = authenticate and "session" in dreq.query
+    in_session = "session" in dreq.query
     body = _open_session(dev, dreq) if in_session else dreq.raw
     if body.strip():
         dreq.body = parse_json(body)
         dreq.clear = body
-    if authenticate and not in_session:
+    if not in_session:
         spec = dev.profile.device
         if not check_credentials(dreq, spec.username, spec.password):
             raise invalid_user()
