@@ -101,7 +101,7 @@ class Journal:
         self.counts[(kind, type_, str(outcome))] += 1
         size = 0
         for value in data.values():
-            if isinstance(value, bytes | str):
+            if isinstance(value, (bytes, str)):  # a tuple checks faster than bytes | str
                 size += len(value)
         entry = Entry(self._next_id, self._now(), kind, type_, data, size)
         self._next_id += 1

@@ -36,6 +36,8 @@ def is_gsm7(text: str) -> bool:
 
 
 def septets(text: str) -> int:
+    if GSM7_EXTENSION.isdisjoint(text):  # the usual text: one septet a character
+        return len(text)
     return len(text) + sum(map(GSM7_EXTENSION.__contains__, text))
 
 

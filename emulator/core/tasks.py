@@ -201,7 +201,7 @@ class Sending:
         self.tasks[task.tid] = task
         if task.sr_prd > 0:
             task.report_timer = self.device.later(task.sr_prd, _PeriodicReport(self, task))
-        for port in dict.fromkeys(m.port for m in task.messages):
+        for port in dict.fromkeys([m.port for m in task.messages]):
             self._kick(port)
         return task
 
