@@ -16,7 +16,7 @@ from aiohttp import web
 
 from emulator.app import DEVICE_APP, DeviceApp
 from emulator.web.auth import read_request
-from emulator.web.middleware import CONTENT_TYPE, JsonResponse
+from emulator.web.middleware import raw_json_response
 from emulator.web.request import DeviceRequest
 from emulator.wire.errors import ApiError
 from emulator.wire.jsonio import dumps
@@ -63,8 +63,7 @@ def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     async def handle(request: web.Request) -> web.Response:
         dev = request.app[DEVICE_APP]
         dreq = await read_request(request, dev.profile.device.max_body)
-        body, status = call(dev, endpoint, dreq)
-        return JsonResponse(body=body, status=status, headers={"Content-Type": CONTENT_TYPE})
+        return raw_json_response(*call(dev, endpoint, dreq))
 
     handle.__doc__ = endpoint.__doc__
     return handle

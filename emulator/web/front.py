@@ -39,7 +39,7 @@ KEEPALIVE = 3630.0  # aiohttp's keepalive_timeout: an idle connection lives as l
 CACHED = 512  # request heads and queries remembered per device, parsed once
 _ODD = re.compile(rb"[^\t\r\n\x20-\x7e]")  # control and non-ASCII bytes: llhttp's to judge
 _SKIP = frozenset({b"transfer-encoding", b"content-encoding", b"expect", b"upgrade"})
-_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_REASONS = {s.value: s.phrase.encode() for s in HTTPStatus}
 _Head = tuple[str, str, str, int, bool, Endpoint]  # method, path, query, length, close, endpoint
 
 
@@ -251,7 +251,7 @@ class Front(asyncio.Protocol):
         else:
             answer, status = call(dev, endpoint, dreq)
         record(dev, "request", method, path, query, status, dreq, answer)
-        head = _HEAD % (status, _REASONS.get(status, "").encode(), len(answer), _Date.now())
+        head = _HEAD % (status, _REASONS.get(status, b""), len(answer), _Date.now())
         assert self.transport is not None
         self.transport.write(head + (b"Connection: close\r\n\r\n" if close else b"\r\n") + answer)
 

@@ -51,9 +51,9 @@ def json_response(doc: Any, status: int = 200) -> web.Response:
     return JsonResponse(body=dumps(doc), status=status, headers={"Content-Type": CONTENT_TYPE})
 
 
-def raw_json_response(body: bytes) -> web.Response:
+def raw_json_response(body: bytes, status: int = 200) -> web.Response:
     """An answer already encoded."""
-    return JsonResponse(body=body, headers={"Content-Type": CONTENT_TYPE})
+    return JsonResponse(body=body, status=status, headers={"Content-Type": CONTENT_TYPE})
 
 
 def endpoint_name(path: str) -> str:
