@@ -9,6 +9,8 @@ with a virtual clock and drive the apps with the aiohttp test client.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import random
 from collections.abc import Callable
 
@@ -16,7 +18,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from emulator.clock import Clock, ClockError, RealClock, VirtualClock
+from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
 from emulator.core.device import Device
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.faults import Faults
@@ -60,6 +62,7 @@ class Runtime:
         self.seed = profile.seed if seed is None else seed
         self.devices: list[DeviceApp] = []
         self._session: aiohttp.ClientSession | None = None
+        self._advancing = asyncio.Lock()
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -83,17 +86,25 @@ class Runtime:
         """Move virtual time, delivering each timer's callbacks before the next fires."""
         if not isinstance(self.clock, VirtualClock):
             raise ClockError("the clock is real: start with --clock virtual to advance it")
-        if seconds < 0:
+        if not 0 <= seconds < math.inf:
             raise ClockError(f"cannot advance by {seconds} seconds: time only moves forward")
-        until = self.clock.now() + seconds
-        fired = 0
-        await self.settle()
-        while self.clock.step(until):
-            fired += 1
-            if any(dev.pusher.busy for dev in self.devices):
-                await self.settle()
-        await self.settle()
-        return fired
+        # One advance at a time, each by exactly its seconds: two at once would both
+        # read the same start and move the clock once (ten of 10 s must make 100 s).
+        async with self._advancing:
+            until = self.clock.now() + seconds
+            if until > LAST_TIME:
+                raise ClockError(
+                    f"cannot advance by {seconds} seconds: the device's calendar ends at "
+                    "9999-12-31T23:59:59Z"
+                )
+            fired = 0
+            await self.settle()
+            while self.clock.step(until):
+                fired += 1
+                if any(dev.pusher.busy for dev in self.devices):
+                    await self.settle()
+            await self.settle()
+            return fired
 
     async def close(self) -> None:
         for dev in self.devices:

@@ -14,6 +14,8 @@ import itertools
 import time
 from collections.abc import Callable
 
+LAST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: dates past it cannot be written
+
 
 class ClockError(Exception):
     """A request the clock cannot honour (e.g. advancing real time)."""

@@ -39,7 +39,7 @@ Millis = Annotated[float, Field(ge=0, le=120_000)]
 class FaultSpec(BaseModel):
     """What a user asks for; validated with errors that name the field."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     action: Literal["delay", "error", "drop"]
     endpoint: str | None = Field(None, description="e.g. goip_post_sms; all when absent")

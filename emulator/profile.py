@@ -31,7 +31,7 @@ class ProfileError(Exception):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _range(value: Any) -> Any:
@@ -205,6 +205,9 @@ class Sending(_Model):
     delivery_delay: Span = Field((5.0, 30.0), description="seconds from sent to delivery report")
     delivery_failure_rate: float = Field(0.0, ge=0, le=1)
     max_tasks: int = Field(5000, ge=1, description="tasks held at once; more get 16 Too Many Task")
+    max_messages: int = Field(
+        200_000, ge=1, description="messages held at once, all tasks; more get 16 Too Many Task"
+    )
 
     _span = field_validator("latency", "delivery_delay", mode="before")(_range)
 

@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from emulator.app import DeviceApp
 
 
+MAX_CALL_SPAN = 86_400.0
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SimAction(_Model):
@@ -78,8 +81,11 @@ class CallsAction(_Model):
     @field_validator("interval", "pdd", "ring", "talk")
     @classmethod
     def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if value[0] < 0 or value[1] < value[0]:
-            raise ValueError(f"[{value[0]}, {value[1]}] must be 0 <= min <= max")
+        # A call that never ends would hold its port in state 4 for good: a day at most.
+        if not 0 <= value[0] <= value[1] <= MAX_CALL_SPAN:
+            raise ValueError(
+                f"[{value[0]}, {value[1]}] must be 0 <= min <= max <= {MAX_CALL_SPAN} seconds"
+            )
         return value
 
     def plan(self) -> CallPlan:

@@ -23,14 +23,20 @@ def _url(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
         raise SettingError(f"{value!r} is not an http:// or https:// URL")
+    if bad := _URL_BREAKERS.search(value):
+        # Taken as given or refused: stripping "\r\nX-Injected: 1" would post elsewhere.
+        raise SettingError(f"{value!r} holds {bad[0]!r} at {bad.start()}; a URL has no spaces")
     return value
+
+
+_URL_BREAKERS = re.compile(r"[\x00-\x20\x7f]")
 
 
 def _int(low: int, high: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
         if isinstance(value, bool):
             raise SettingError(f"{value!r} is not a whole number")
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
             value = int(value)
         if not isinstance(value, int):
             raise SettingError(f"{value!r} is not a whole number")
@@ -50,7 +56,7 @@ def _flag(value: Any) -> bool:
 def _imei(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not re.fullmatch(r"\d{14,16}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{14,16}", value):
         raise SettingError(f"{value!r} is not an IMEI of 14 to 16 digits")
     return value
 
@@ -88,7 +94,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 ARRAYS = frozenset({"imei"})
 NAMES = tuple(f.name for f in fields(Settings))
-_NAME = re.compile(r"([a-z_]+)(?:\((\d+)\))?")
+_NAME = re.compile(r"([a-z_]+)(?:\(([0-9]{1,9})\))?")
 
 
 def _wire(value: Any) -> Any:

@@ -131,6 +131,13 @@ class TaskSpec:
     sr_prd: int = 60
 
 
+def messages_of(spec: TaskSpec) -> int:
+    """How many messages a task expands to (6.3.1.3, note 2: one recipient, many ports)."""
+    if spec.ports and len(spec.recipients) == 1:
+        return len(spec.ports)
+    return len(spec.recipients)
+
+
 class Sending:
     """The device's SMS engine."""
 
@@ -143,18 +150,27 @@ class Sending:
             device, lambda: (device.settings.sr_cnt, device.settings.sr_prd), self._emit
         )
         self._reporting: set[int] = set()  # finished tasks whose last report is buffered
+        self.held = 0  # messages of the tasks held, waiting or on the air: sending.max_messages
         self._next_port = 0  # round-robin start for tasks without `from`
         self._sendable_at = -1
         self._sendable_list: list[int] = []
 
     # -- submission (6.3.1) -------------------------------------------------------
 
-    def check(self, spec: TaskSpec, pending: set[int]) -> TaskStatus:
-        """Why this task would be refused, or OK; changes nothing."""
+    def check(self, spec: TaskSpec, pending: set[int], pending_messages: int = 0) -> TaskStatus:
+        """Why this task would be refused, or OK; changes nothing.
+
+        `pending` and `pending_messages` are the tids and messages of the tasks accepted
+        before this one in the same request, not yet submitted.
+        """
         # A finished task whose last report still waits in the buffer is still held.
         if spec.tid in self.tasks or spec.tid in pending or spec.tid in self._reporting:
             return TaskStatus.DUPLICATED_TID
-        if len(self.tasks) + len(pending) >= self.device.profile.sending.max_tasks:
+        limits = self.device.profile.sending
+        if len(self.tasks) + len(pending) >= limits.max_tasks:
+            return TaskStatus.TOO_MANY_TASK
+        # A device's memory holds so many messages, however few the tasks (16 too).
+        if self.held + pending_messages + messages_of(spec) > limits.max_messages:
             return TaskStatus.TOO_MANY_TASK
         if not self._usable_ports(spec.ports):
             return TaskStatus.SIM_UNREGISTERED
@@ -199,6 +215,7 @@ class Sending:
             task.messages.append(message)
             self.queues[port - 1].waiting.append(message)
         self.tasks[task.tid] = task
+        self.held += len(task.messages)
         if task.sr_prd > 0:
             task.report_timer = self.device.later(task.sr_prd, _PeriodicReport(self, task))
         for port in dict.fromkeys([m.port for m in task.messages]):
@@ -250,7 +267,9 @@ class Sending:
         for port in {m.port for m in task.messages if m.state == MessageState.WAITING}:
             queue = self.queues[port - 1]
             queue.waiting = deque(m for m in queue.waiting if m.task is not task)
-        task.messages = [m for m in task.messages if m.state != MessageState.WAITING]
+        kept = [m for m in task.messages if m.state != MessageState.WAITING]
+        self.held -= len(task.messages) - len(kept)
+        task.messages = kept
         if task.sending == 0:
             self._finish(task)
         for port in range(1, len(self.queues) + 1):
@@ -266,6 +285,7 @@ class Sending:
             if queue.timer is not None:
                 queue.timer.cancel()
         self.tasks.clear()
+        self.held = 0
         self.queues = [PortQueue() for _ in self.device.ports]
         self.reports.clear()
         self._reporting.clear()
@@ -276,7 +296,8 @@ class Sending:
         """Tasks with a message still to send on `port`, in submission order (6.3.6)."""
         found = {m.task.tid: m.task for m in self.queues[port - 1].waiting}
         head = self.queues[port - 1].head
-        if head is not None:
+        if head is not None and not head.task.removed:
+            # A removed task is gone at once, though its message on the air finishes.
             found.setdefault(head.task.tid, head.task)
         return sorted(found.values(), key=lambda t: t.order)
 
@@ -440,7 +461,8 @@ class Sending:
         if task.report_timer is not None:
             task.report_timer.cancel()
             task.report_timer = None
-        self.tasks.pop(task.tid, None)
+        if self.tasks.pop(task.tid, None) is not None:
+            self.held -= len(task.messages)
         self._reporting.add(task.tid)
         self._report(task)
 

@@ -42,7 +42,8 @@ def _authorize(request: web.Request, dev: DeviceApp) -> None:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
         given = auth[7:].strip()
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    # aiohttp keeps a header's undecodable bytes as surrogates: compare them as bytes.
+    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode()):
         raise ApiError(401, "control API token missing or wrong: send X-Emulator-Token", 401)
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from emulator.app import DeviceApp
+from emulator.clock import LAST_TIME
 from emulator.core.inbound import NotReceived
 from emulator.scenario import CallsAction
 from emulator.web.control import _dev, read_model
@@ -28,7 +29,7 @@ MAX_BATCH = 10_000
 class InboundSms(BaseModel):
     """One received SMS to inject; `ts` (or `timestamp`): Unix seconds or ISO 8601."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
     port: str = Field(description="port (current SIM) or port-and-slot: '1', '1A', '1.02'")
     sender: str = Field(min_length=1, max_length=64)
@@ -40,6 +41,20 @@ class InboundSms(BaseModel):
     @classmethod
     def _port_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("timestamp")
+    @classmethod
+    def _in_range(cls, value: float | datetime | None) -> float | datetime | None:
+        # The device writes ts as a date (spec 7.2.3): years 1970-9999 are what it can write.
+        if value is None:
+            return None
+        try:
+            seconds = value.timestamp() if isinstance(value, datetime) else value
+        except (OverflowError, OSError, ValueError):
+            seconds = -1.0
+        if not 0 <= seconds <= LAST_TIME:
+            raise ValueError(f"{value} is not a time between 1970 and 9999")
+        return value
 
     @property
     def ts(self) -> float | None:

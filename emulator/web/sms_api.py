@@ -11,10 +11,10 @@ from emulator.app import DeviceApp
 from emulator.core.codes import TaskStatus
 from emulator.core.device import Device
 from emulator.core.settings import SettingError, parse_value
-from emulator.core.tasks import TaskSpec
+from emulator.core.tasks import Sending, TaskSpec, messages_of
 from emulator.web.auth import authorize
 from emulator.web.endpoint import Answer, Endpoint, json_answer
-from emulator.web.request import DeviceRequest, as_flag, as_int, as_str
+from emulator.web.request import SESSION_PARAMS, DeviceRequest, as_flag, as_int, as_str, show
 from emulator.wire import envelope
 from emulator.wire.errors import REFUSED_CODES, ApiError
 from emulator.wire.ports import PortListError
@@ -25,7 +25,7 @@ MAX_TEXT = 10_000
 MMS_MAX_ATTACHMENTS = 5
 MMS_MAX_BYTES = 100 * 1024
 MMS_TYPES = frozenset({"jpg", "jpeg", "gif", "txt", "mp3", "png", "amr", "wav", "3gp", "mp4"})
-_INTVL = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+_INTVL = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?")
 TOP_LEVEL = ("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd")
 
 
@@ -250,12 +250,14 @@ def post_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     statuses: list[dict[str, Any]] = []
     accepted: list[TaskSpec] = []
     pending: set[int] = set()
+    pending_messages = 0
     for tid, outcome in parsed:
         if isinstance(outcome, TaskSpec):
-            code = device.sending.check(outcome, pending)
+            code = device.sending.check(outcome, pending, pending_messages)
             if code == TaskStatus.OK:
                 accepted.append(outcome)
                 pending.add(outcome.tid)
+                pending_messages += messages_of(outcome)
         else:
             code = outcome
         statuses.append({"tid": tid, "status": str(code)})
@@ -276,25 +278,75 @@ def _tids_for_refusal(dreq: DeviceRequest) -> list[Any]:
     if body is not None and isinstance(body.get("tasks"), list):
         return [t.get("tid") if isinstance(t, dict) else None for t in body["tasks"]] or [None]
     tid = dreq.query.get("tid")
-    if tid is not None and re.fullmatch(r"-?\d{1,18}", tid):
+    if tid is not None and re.fullmatch(r"-?[0-9]{1,18}", tid):
         return [int(tid)]
     return [tid]
 
 
+# What a pause, resume or remove may carry besides `tids` (6.3.3.2; a session's in 3.2.3).
+_TASK_OP_QUERY = frozenset({"username", "password", "version", "tids"}) | SESSION_PARAMS
+_TASK_OP_BODY = frozenset({"username", "password", "version", "tids"})
+
+
 def _tids(dreq: DeviceRequest) -> list[int] | None:
-    """`tids` from the JSON body or the query ("2,3"); None means every task."""
-    value = dreq.param("tids")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        items: list[Any] = [v for v in value.split(",") if v.strip()]
-    elif isinstance(value, list):
-        items = value
+    """The `tids` of a pause, resume or remove (6.3.3.3); None means every task.
+
+    Only a request with no `tids` at all means every task: a body that is not a JSON
+    object, `tids` that is not a list of task ids, or a name the spec does not have
+    (`{"tid": [7]}` is a typo, not "every task") is a 400 that acts on nothing
+    (INTERPRETATION.md, "Pause, resume and remove").
+    """
+    unknown = sorted(set(dreq.query) - _TASK_OP_QUERY)
+    if unknown:
+        raise ApiError.bad_request(
+            f"{unknown[0]}: unknown parameter; name the tasks as tids=7,8 or a body "
+            '{"tids": [7, 8]}'
+        )
+    in_body: Any = None
+    if dreq.clear:
+        body = dreq.body
+        if not isinstance(body, dict):
+            raise ApiError.bad_request(
+                f'body: expected a JSON object like {{"tids": [7, 8]}}, not {show(body)}'
+            )
+        for key, value in body.items():
+            name = key.lower()
+            if name not in _TASK_OP_BODY:
+                raise ApiError.bad_request(
+                    f'{key}: unknown attribute; name the tasks as {{"tids": [7, 8]}}'
+                )
+            if name == "tids":
+                in_body = value
+                if not isinstance(value, list):
+                    raise ApiError.bad_request(
+                        f"tids: expected a list of task ids like [7, 8], not {show(value)}"
+                    )
+    in_query = dreq.query.get("tids")
+    if in_query is not None and in_body is not None:
+        raise ApiError.bad_request("tids: given both in the query and in the body")
+    if in_body is not None:
+        items: list[Any] = in_body
+    elif in_query is not None:
+        items = [v for v in in_query.split(",") if v.strip()]
+        if not items:
+            raise ApiError.bad_request("tids: expected task ids like tids=7,8, not an empty value")
     else:
-        items = [value]
+        return None
     if len(items) > MAX_TASKS_PER_REQUEST:
         raise ApiError.bad_request(f"tids: {len(items)} tids is over {MAX_TASKS_PER_REQUEST}")
-    return [as_int(v, f"tids.{i}", -(2**63), 2**63 - 1) for i, v in enumerate(items)]
+    tids = []
+    for i, value in enumerate(items):
+        if not isinstance(value, int | str):
+            raise ApiError.bad_request(f"tids.{i}: {show(value)} is not a task id")
+        tids.append(as_int(value, f"tids.{i}", -(2**63), 2**63 - 1))
+    return tids
+
+
+_TASK_OPS = {
+    "pause": Sending.pause,
+    "resume": Sending.resume,
+    "remove": Sending.remove,
+}
 
 
 def _task_op(dev: DeviceApp, dreq: DeviceRequest, endpoint: str, op: str) -> Answer:
@@ -302,14 +354,14 @@ def _task_op(dev: DeviceApp, dreq: DeviceRequest, endpoint: str, op: str) -> Ans
     sending = dev.device.sending
     tids = _tids(dreq)
     answer: dict[str, Any] = envelope.ok(endpoint, dev.profile.quirks.envelope_codes)
-    action = getattr(sending, op)
+    action = _TASK_OPS[op]
     if tids is None:
         for tid in list(sending.tasks):
-            action(tid)
+            action(sending, tid)
     else:
         results = []
         for tid in tids:
-            done = action(tid)
+            done = action(sending, tid)
             # A tid the device does not hold: the closest code of the table (6.3.3).
             code = TaskStatus.OK if done else TaskStatus.TID_EXPECTED
             results.append({"tid": tid, "status": str(code)})

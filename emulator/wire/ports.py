@@ -27,10 +27,10 @@ class PortRef:
     slot: int | None = None
 
 
-_LETTER = re.compile(r"(\d+)([A-Za-z])")
-_DOTTED = re.compile(r"(\d+)\.(\d+)")
-_PORT = re.compile(r"\d+")
-_RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
+_LETTER = re.compile(r"([0-9]{1,9})([A-Za-z])")
+_DOTTED = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
+_PORT = re.compile(r"[0-9]{1,9}")
+_RANGE = re.compile(r"([0-9]{1,9})\s*-\s*([0-9]{1,9})")
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
@@ -40,7 +40,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
         if field is None:
             continue
         if field in ("port", "slot", "device", "index"):
-            pattern.append(f"(?P<{field}>\\d+)")
+            pattern.append(f"(?P<{field}>[0-9]{{1,9}})")
         elif field == "letter":
             pattern.append("(?P<letter>[A-Za-z])")
         else:
