@@ -91,6 +91,12 @@ def lower_query(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The body, at most `limit` bytes (the profile's `device.max_body`; a 413 beyond)."""
+    coding = request.headers.get("Content-Encoding", "").strip().lower()
+    if coding not in ("", "identity"):
+        # The device's web server reads bodies as sent; it decompresses nothing.
+        raise ApiError(
+            415, f"Content-Encoding {coding!r} is not supported: send the body uncompressed", 415
+        )
     length = request.content_length
     if length is not None and length > limit:
         raise ApiError(413, f"body of {length} bytes is over {limit}", 413)

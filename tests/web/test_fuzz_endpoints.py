@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from emulator.web.request import MAX_BODY
 
 CREDS = "username=root&password=root"
+TASK_OPS = {"/goip_pause_sms.html", "/goip_resume_sms.html", "/goip_remove_sms.html"}
 NAMES = [
     "op",
     "ports",
@@ -98,6 +99,20 @@ bodies = st.one_of(
     st.binary(max_size=200),
     st.just(b'{"type": "send-sms", "tasks": [{"tid": '),
     st.just(b"\xff\xfe\xfa{}"),
+    # What no parser should hold: each must be a 4xx that changes nothing.
+    st.sampled_from(
+        [
+            b'{"tid": 1' + b"0" * 4300 + b"}",
+            b'{"username": "\\ud800", "password": "root"}',
+            b'{"tids": [NaN]}',
+            b'{"tids": [Infinity]}',
+            b'{"tids": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+            b"[1001]",
+            b"null",
+            b'{"tid": [1001]}',
+            b'{"tids": null}',
+        ]
+    ),
 )
 queries = st.lists(st.tuples(st.sampled_from(NAMES), st.text(max_size=20)), max_size=6)
 FUZZ = settings(
@@ -128,6 +143,7 @@ class Harness:
         self.loop = asyncio.new_event_loop()
         self.gw = self.loop.run_until_complete(start_gateway(small()))
         self.loop.run_until_complete(self.gw.advance(10))
+        self.run(self.hold_tasks())
         self.paths = sorted(
             {
                 r.resource.canonical
@@ -135,6 +151,11 @@ class Harness:
                 if r.resource is not None and not r.resource.canonical.startswith("/_emulator")
             }
         )
+
+    async def hold_tasks(self):
+        """Waiting messages in the state, so an op that acts on "every task" shows."""
+        body = {"type": "send-sms", "tasks": [{"tid": 1001, "to": "1,2,3", "sms": "x"}]}
+        await self.gw.post("/goip_post_sms.html", body, username="root", password="root")
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -172,8 +193,11 @@ def check_one(h, method, path, query, body):
         assert reason or statuses, doc
         assert h.run(h.state()) == before, (path, query, doc)
     else:
+        if path in TASK_OPS and "results" not in doc:  # acted on every task: only when asked
+            assert "tids" not in query.lower() and b"tids" not in (body or b"").lower(), doc
         h.run(h.gw.post("/_emulator/reset", {}))
         h.run(h.gw.advance(10))
+        h.run(h.hold_tasks())
 
 
 def test_every_endpoint_is_discovered():
@@ -230,5 +254,41 @@ def test_bodies_over_the_limit_are_refused_whole():
             status, doc, _ = h.run(h.request("POST", path, CREDS, b"x" * (MAX_BODY + 10)))
             assert status == 413, path
             assert "over" in doc["reason"]
+    finally:
+        h.close()
+
+
+CONTROL_POSTS = [
+    "/_emulator/sms",
+    "/_emulator/calls",
+    "/_emulator/faults",
+    "/_emulator/clock/advance",
+    "/_emulator/sims/1A",
+    "/_emulator/sims/2.02",
+    "/_emulator/tasks/1001/remove",
+]
+
+
+def test_fuzz_control_posts_with_garbage():
+    """The control API refuses what it cannot take whole: no 5xx, nothing changed."""
+    h = Harness()
+    try:
+
+        @FUZZ
+        @given(path=st.sampled_from(CONTROL_POSTS), body=bodies)
+        def fuzz(path, body):
+            before = h.run(h.state())
+            status, doc, _ = h.run(h.request("POST", path, "", body))
+            assert status < 500, (path, body[:80], doc)
+            assert isinstance(doc, dict) and doc
+            if status >= 400:
+                assert doc.get("reason"), doc
+                assert h.run(h.state()) == before, (path, body[:80], doc)
+            else:
+                h.run(h.gw.post("/_emulator/reset", {}))
+                h.run(h.gw.advance(10))
+                h.run(h.hold_tasks())
+
+        fuzz()
     finally:
         h.close()
