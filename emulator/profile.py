@@ -48,8 +48,13 @@ class Quirks(_Model):
     """Firmware differences seen in the field (INTERPRETATION.md, last sections)."""
 
     port_format: str = Field(
-        "letter",
-        description="letter (1A), dotted (1.01), or a template like '{port}.sp256.{slot:02d}'",
+        "dotted",
+        description="dotted (1.01, as the spec's examples print), letter (1A), "
+        "or a template like '{port}.sp256.{slot:02d}'",
+    )
+    port_status_st: Literal["text", "code"] = Field(
+        "text",
+        description="port-status st as the 4.1.4 table says ('3 OK'), or the integer code",
     )
     recv_sms_headers: bool = False
     sim_src: bool = False
@@ -180,6 +185,11 @@ class Sims(_Model):
 class Behaviour(_Model):
     """How long things take on the device, in emulated seconds."""
 
+    boot: Literal["warm", "cold"] = Field(
+        "warm",
+        description="warm: every SIM that can register is 3 OK before the first request; "
+        "cold: power-on, SIMs register on the clock (op=reboot is always cold)",
+    )
     detect_time: float = Field(1.0, ge=0)
     registration_time: Span = (3.0, 8.0)
     auto_fail_sim_switch: bool = True

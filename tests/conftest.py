@@ -38,7 +38,8 @@ def make_profile(text: str = "", **sections: Any) -> Profile:
     return parse_profile(yaml.safe_dump(data), "<test>")
 
 
-SMALL = {"device": {"ports": 4, "slots": 2}, "behaviour": {"registration_time": 5}}
+# Cold: the tests of registration watch the power-on sequence (a served device is warm).
+SMALL = {"device": {"ports": 4, "slots": 2}, "behaviour": {"registration_time": 5, "boot": "cold"}}
 
 
 def small(**sections: Any) -> Profile:

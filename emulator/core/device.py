@@ -49,12 +49,27 @@ class CommandError(ValueError):
         super().__init__(reason)
 
 
+# What a card can fail with while current, remembered when the port moves on (4.1.4).
+SEEN_FAULTS = frozenset(
+    {
+        SimState.NO_BALANCE,
+        SimState.REGISTER_FAILED,
+        SimState.LOCKED,
+        SimState.BLOCKED,
+        SimState.READ_ERROR,
+    }
+)
+
+
 @dataclass(slots=True)
 class Slot:
     port: int
     index: int  # 1-based; 1 = A
     card: SimCard | None
     state: SimState = SimState.NO_SIM
+    # The failure the device saw while the card was current; shown in all_sims=1 after
+    # the port moves on, until the card is removed or the slot is current again.
+    fault: SimState | None = None
 
     @property
     def name(self) -> str:
@@ -139,7 +154,11 @@ class Device:
         self.unavailable_until: float | None = None
         self._generation = 0
         self._status_timer: TimerHandle | None = None
+        # A served device starts warm, as one that has been on for a while: the power-on
+        # sequence runs at once, with nothing pushed (INTERPRETATION.md, "Boot").
+        self._instant = profile.behaviour.boot == "warm"
         self._boot()
+        self._instant = False
 
     # -- construction ---------------------------------------------------------
 
@@ -202,6 +221,8 @@ class Device:
         self.unavailable_until = None
         for port in self.ports:
             port.failed.clear()
+            for slot in port.slots:
+                slot.fault = None  # what the device saw was in RAM
             self._activate(port)
         self._restart_status_timer()
 
@@ -244,6 +265,10 @@ class Device:
         if new == slot.state:
             return False
         slot.state = new
+        if new in SEEN_FAULTS:
+            slot.fault = new
+        elif new is not SimState.IDLE:  # current again (detected, registering...) or removed
+            slot.fault = None
         self.version += 1
         port = self.ports[slot.port - 1]
         if port.current == slot.index:
@@ -264,6 +289,9 @@ class Device:
             self._fire(slot, SimEvent.RESET)
         else:
             self._fire(slot, SimEvent.ACTIVATE)
+        if self._instant:
+            self._detected(port, slot)
+            return
         port.progress = self.later(
             self.profile.behaviour.detect_time, lambda: self._detected(port, slot)
         )
@@ -281,6 +309,9 @@ class Device:
         self._schedule_registration(port, slot)
 
     def _schedule_registration(self, port: Port, slot: Slot) -> None:
+        if self._instant:
+            self._registration_done(port, slot)
+            return
         delay = self.draw(self.profile.behaviour.registration_time)
         port.progress = self.later(delay, lambda: self._registration_done(port, slot))
 
@@ -333,6 +364,14 @@ class Device:
 
     # -- status (spec 4) ------------------------------------------------------
 
+    def shown_state(self, slot: Slot) -> SimState:
+        """What the device reports for a slot: a current one's state; one the port left
+        after its card failed keeps that failure (INTERPRETATION.md, "Status")."""
+        if slot.fault is not None and slot.state is SimState.IDLE:
+            if self.ports[slot.port - 1].current != slot.index:
+                return slot.fault
+        return slot.state
+
     def snapshot(self, slot: Slot) -> SlotSnapshot:
         port = self.ports[slot.port - 1]
         card = slot.card
@@ -341,7 +380,7 @@ class Device:
         return SlotSnapshot(
             port=slot.port,
             slot=slot.index,
-            state=slot.state,
+            state=self.shown_state(slot),
             port_seq=port.seq,
             imei=self.imei(slot.port),
             iccid=card.iccid if card else "",
@@ -356,6 +395,8 @@ class Device:
         )
 
     def _port_changed(self, port: Port) -> None:
+        if self._instant:  # a warm start: what happened before anyone was listening
+            return
         port.seq += 1
         self.version += 1
         self.sending.port_changed(port)

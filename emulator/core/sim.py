@@ -59,6 +59,7 @@ ACTIVE = frozenset(
 WITH_CARD = ACTIVE | {S.IDLE}
 # Registered on the network: the states from which calls and SMS go out.
 REGISTERED = frozenset({S.OK, S.IN_CALL, S.NO_BALANCE, S.PORT_CALLING, S.PORT_CALL_WAIT})
+REGISTERING = frozenset({S.DETECTED, S.REGISTERING})  # on the way to REGISTERED or a failure
 
 
 def _build() -> dict[tuple[SimState, SimEvent], SimState]:

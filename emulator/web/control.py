@@ -21,7 +21,7 @@ from emulator import metrics as metrics_mod
 from emulator.app import DEVICE_APP, DeviceApp
 from emulator.clock import ClockError
 from emulator.core.device import SIM_EVENTS, Slot
-from emulator.core.sim import IllegalTransition
+from emulator.core.sim import REGISTERED, REGISTERING, IllegalTransition
 from emulator.faults import FaultSpec
 from emulator.journal import KINDS, Entry
 from emulator.web.middleware import DREQ, json_response
@@ -77,8 +77,8 @@ def slot_json(dev: DeviceApp, slot: Slot) -> dict[str, Any]:
     card = slot.card
     return {
         "slot": dev.device.names.format(slot.port, slot.index),
-        "st": int(slot.state),
-        "status": str(slot.state),
+        "st": int(dev.device.shown_state(slot)),
+        "status": str(dev.device.shown_state(slot)),
         "sim": None
         if card is None
         else {
@@ -107,8 +107,20 @@ def clock_json(dev: DeviceApp) -> dict[str, Any]:
 
 
 async def health(request: web.Request) -> web.Response:
+    """Serving, and how far its SIMs are: a script waits for `registering` 0 after a reboot."""
     dev = request.app[DEVICE_APP]
-    return json_response({"status": "ok", "device": dev.identity.name})
+    device = dev.device
+    current = [port.slot.state for port in device.ports]
+    return json_response(
+        {
+            "status": "ok",
+            "device": dev.identity.name,
+            "rebooting": device.unavailable_until is not None,
+            "registered": sum(state in REGISTERED for state in current),
+            "registering": sum(state in REGISTERING for state in current),
+            "ports": len(current),
+        }
+    )
 
 
 async def state(request: web.Request) -> web.Response:

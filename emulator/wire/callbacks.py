@@ -63,7 +63,7 @@ class PortStatusDoc(TypedDict):
     type: str
     port: str
     seq: int
-    st: int
+    st: str | int
     status: str
     bal: str
     opr: str
@@ -108,13 +108,15 @@ def dev_status_head(seq: int, expires: int, ident: Identity) -> DevStatusHead:
     }
 
 
-def port_status_doc(event: PortStatus, names: PortNames) -> PortStatusDoc:
+def port_status_doc(event: PortStatus, names: PortNames, st_code: bool = False) -> PortStatusDoc:
+    """port-status (4.1.4): `st` is the table's text ("3 OK"), which clients split on its
+    space; `quirks.port_status_st: code` sends the integer. `status` carries the text."""
     snap = event.snapshot
     return {
         "type": "port-status",
         "port": names.format(snap.port, snap.slot),
         "seq": event.seq,
-        "st": int(snap.state),
+        "st": int(snap.state) if st_code else str(snap.state),
         "status": str(snap.state),
         "bal": f"{snap.bal:.2f}",
         "opr": snap.opr,
@@ -173,7 +175,8 @@ def render(event: Callback, names: PortNames, quirks: Quirks | None = None) -> d
         head = dev_status_head(event.seq, event.expires, event.identity)
         return {**head, "status": [status_entry(e, names) for e in event.entries]}
     if isinstance(event, PortStatus):
-        return dict(port_status_doc(event, names))
+        st_code = quirks is not None and quirks.port_status_st == "code"
+        return dict(port_status_doc(event, names, st_code))
     if isinstance(event, StatusReport):
         rpts = [report_json(r, names) for r in event.rpts]
         return {"type": "status-report", "rpt_num": len(rpts), "rpts": rpts}

@@ -51,7 +51,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
 class PortNames:
     """Formats and parses the port names of one device size and one output format."""
 
-    def __init__(self, ports: int, slots: int, port_format: str = "letter") -> None:
+    def __init__(self, ports: int, slots: int, port_format: str = "dotted") -> None:
         self.ports = ports
         self.slots = slots
         self.port_format = port_format

@@ -77,19 +77,19 @@ async def test_grid_block_from_the_form_and_the_stream(serve, browser, tmp_path)
         browser.find_element(By.ID, "advance-button").click()
         wait_for(
             lambda: (
-                browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7A"]').get_attribute(
+                browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7.01"]').get_attribute(
                     "data-st"
                 )
                 == "3"
             )
         )
         # block 7A from the SIM form and watch its cell change
-        browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7A"]').click()
-        assert browser.find_element(By.ID, "sim-slot").get_attribute("value") == "7A"
+        browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7.01"]').click()
+        assert browser.find_element(By.ID, "sim-slot").get_attribute("value") == "7.01"
         browser.find_element(By.ID, "sim-submit").click()
         wait_for(
             lambda: (
-                browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7A"]').get_attribute(
+                browser.find_element(By.CSS_SELECTOR, '.slot[data-slot="7.01"]').get_attribute(
                     "data-st"
                 )
                 in ("8", "1")
@@ -97,12 +97,13 @@ async def test_grid_block_from_the_form_and_the_stream(serve, browser, tmp_path)
         )
         wait_for(
             lambda: any(
-                "sims/7A" in li.text for li in browser.find_elements(By.CSS_SELECTOR, "#stream li")
+                "sims/7.01" in li.text
+                for li in browser.find_elements(By.CSS_SELECTOR, "#stream li")
             )
         )
         # inject a received SMS from the form and watch it in the stream
         browser.find_element(By.ID, "sms-port").clear()
-        browser.find_element(By.ID, "sms-port").send_keys("2A")
+        browser.find_element(By.ID, "sms-port").send_keys("2.01")
         browser.find_element(By.ID, "sms-submit").click()
         wait_for(
             lambda: any(

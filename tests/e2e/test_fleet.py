@@ -15,7 +15,7 @@ async def test_twenty_devices_serve_and_push_independently(serve, receiver):
             async with http.get(f"{url}/goip_get_status.html", params=params) as resp:
                 assert (await resp.json())["type"] == "dev-status"
         # one device's control API reaches only that device
-        async with http.post(f"{served.urls[7]}/_emulator/sims/3A", json={"event": "remove"}):
+        async with http.post(f"{served.urls[7]}/_emulator/sims/3.01", json={"event": "remove"}):
             pass
         async with http.post(
             f"{served.urls[0]}/_emulator/clock/advance", json={"seconds": 60}
@@ -42,7 +42,7 @@ async def test_twenty_devices_serve_and_push_independently(serve, receiver):
         dev_status = [d for d in docs if d["type"] == "dev-status"]
         assert len(dev_status) == 1
         states = {e["port"]: e["st"] for e in dev_status[0]["status"]}
-        assert states["3A"] == (0 if index == 7 else 3)
+        assert states["3.01"] == (0 if index == 7 else 3)
 
 
 async def test_speed_and_virtual_time_give_the_same_story(serve, receiver, tmp_path):
@@ -53,6 +53,7 @@ async def test_speed_and_virtual_time_give_the_same_story(serve, receiver, tmp_p
     data = yaml.safe_load(bundled_profiles()["flaky-sims"].read_text())
     # subscribed from boot, so both runs push every port-status from t=0
     data["push"] = {"status_url": receiver.url, "status_period": 3600}
+    data.setdefault("behaviour", {})["boot"] = "cold"  # the power-on story, pushed
     profile = tmp_path / "story.yaml"
     profile.write_text(yaml.safe_dump(data))
 

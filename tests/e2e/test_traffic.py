@@ -98,5 +98,5 @@ async def test_five_hundred_inbound_sms_pushed_in_batches_and_paged_back(serve, 
             seen += doc["data"]
             sms_id = doc["next_sms"]
         assert len(seen) == 500
-        assert [e[1] for e in seen[:3]] == ["1A", "2A", "3A"]
+        assert [e[1] for e in seen[:3]] == ["1.01", "2.01", "3.01"]
         assert base64.b64decode(seen[-1][5]).decode() == "msg 499 ✓"

@@ -27,18 +27,18 @@ async def test_credentials_may_come_in_the_body(gateway):
 
 @pytest.mark.parametrize("op", ["lock", "unlock", "switch", "reset"])
 async def test_port_ops_by_query(gateway, op):
-    status, doc = await gateway.get(CMD, op=op, ports="1B", **CREDS)
+    status, doc = await gateway.get(CMD, op=op, ports="1.02", **CREDS)
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
 
 
 async def test_lock_result_is_reported_by_port_status_push(gateway, receiver):
     await gateway.get("/goip_get_status.html", url=receiver.url, period=60, **CREDS)
-    await gateway.get(CMD, op="lock", ports="2A", **CREDS)
+    await gateway.get(CMD, op="lock", ports="2.01", **CREDS)
     await gateway.advance(0)
     pushed = receiver.of_type("port-status")
     assert len(pushed) == 1
-    assert pushed[0]["port"] == "2A"
-    assert pushed[0]["st"] == 12 and pushed[0]["status"] == "12 Locked by User"
+    assert pushed[0]["port"] == "2.01"
+    assert pushed[0]["st"] == "12 Locked by User" == pushed[0]["status"]
     assert list(pushed[0]) == [
         "type",
         "port",
@@ -59,7 +59,7 @@ async def test_multiple_runs_every_op_or_none(gateway):
     body = {
         "type": "command",
         "op": "multiple",
-        "ops": [{"op": "lock", "ports": "1A"}, {"op": "switch", "ports": "2B"}],
+        "ops": [{"op": "lock", "ports": "1.01"}, {"op": "switch", "ports": "2.02"}],
     }
     status, doc = await gateway.post(CMD, body, **CREDS)
     assert doc == {"code": 0, "reason": "OK"}
@@ -69,7 +69,7 @@ async def test_multiple_runs_every_op_or_none(gateway):
     bad = {
         "type": "command",
         "op": "multiple",
-        "ops": [{"op": "lock", "ports": "3A"}, {"op": "switch", "ports": "9Z"}],
+        "ops": [{"op": "lock", "ports": "3.01"}, {"op": "switch", "ports": "9Z"}],
     }
     status, doc = await gateway.post(CMD, bad, **CREDS)
     assert doc["code"] == 2 and "9Z" in doc["reason"]

@@ -20,7 +20,7 @@ async def test_state_shows_ports_slots_settings_and_clock(gateway):
     assert doc["clock"]["iso"] == "2026-01-01T00:00:10+00:00"
     assert len(doc["ports"]) == 4
     first = doc["ports"][0]
-    assert first["current"] == "1A"
+    assert first["current"] == "1.01"
     assert first["slots"][0]["st"] == 3 and first["slots"][0]["status"] == "3 OK"
     assert first["slots"][1]["status"] == "1 Idle SIM"
     assert len(doc["device"]["ssrc"]) == 16
@@ -30,23 +30,23 @@ async def test_sim_event_block_is_pushed_as_port_status(gateway_factory, receive
     gw = await gateway_factory(small(behaviour={"auto_fail_sim_switch": False}))
     await gw.advance(10)
     await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
-    status, doc = await gw.post("/_emulator/sims/3A", {"event": "block"})
+    status, doc = await gw.post("/_emulator/sims/3.01", {"event": "block"})
     assert (status, doc["st"]) == (200, 8)
     await gw.advance(0)
     assert [(d["port"], d["status"]) for d in receiver.of_type("port-status")] == [
-        ("3A", "8 Blocked by Operator")
+        ("3.01", "8 Blocked by Operator")
     ]
 
 
 @pytest.mark.parametrize(
     ("path", "body", "status", "words"),
     [
-        ("/_emulator/sims/3A", {"event": "melt"}, 400, "event: 'melt' is not one of"),
+        ("/_emulator/sims/3.01", {"event": "melt"}, 400, "event: 'melt' is not one of"),
         ("/_emulator/sims/3", {"event": "block"}, 400, "names a port"),
-        ("/_emulator/sims/9A", {"event": "block"}, 400, "port 9 is outside 1-4"),
-        ("/_emulator/sims/3A", {"event": "insert"}, 409, "cannot insert"),
-        ("/_emulator/sims/3A", {"event": "signal", "value": "x"}, 400, "signal"),
-        ("/_emulator/sims/3A", [1], 400, "JSON object"),
+        ("/_emulator/sims/9.01", {"event": "block"}, 400, "port 9 is outside 1-4"),
+        ("/_emulator/sims/3.01", {"event": "insert"}, 409, "cannot insert"),
+        ("/_emulator/sims/3.01", {"event": "signal", "value": "x"}, 400, "signal"),
+        ("/_emulator/sims/3.01", [1], 400, "JSON object"),
         ("/_emulator/clock/advance", {"seconds": -1}, 400, "seconds"),
         ("/_emulator/clock/advance", {"seconds": "10"}, 400, "not a number"),
     ],
@@ -68,7 +68,7 @@ async def test_advance_answers_after_due_timers_ran(gateway_factory):
 
 async def test_journal_filters_and_clear(gateway, receiver):
     await gateway.get("/goip_get_status.html", url=receiver.url, **CREDS)
-    await gateway.get("/goip_send_cmd.html", op="lock", ports="1A", **CREDS)
+    await gateway.get("/goip_send_cmd.html", op="lock", ports="1.01", **CREDS)
     await gateway.advance(60)
     status, doc = await gateway.get("/_emulator/journal", kind="request")
     types = [e["type"] for e in doc["entries"]]
@@ -117,14 +117,14 @@ async def test_unknown_path_is_a_json_404(gateway):
 async def test_callbacks_survive_a_target_that_is_down(gateway, receiver):
     receiver.down = True
     await gateway.get("/goip_get_status.html", url=receiver.url, **CREDS)
-    await gateway.get("/goip_send_cmd.html", op="lock", ports="1A,2A,3A", **CREDS)
+    await gateway.get("/goip_send_cmd.html", op="lock", ports="1.01,2A,3A", **CREDS)
     await gateway.advance(600)  # ten virtual minutes down: retried with backoff
     failed = gateway.journal("callback")
     assert failed and all(e["outcome"] == "failed" for e in failed)
     receiver.down = False
     await gateway.advance(120)
     ports = [d["port"] for d in receiver.of_type("port-status")]
-    assert ports == ["1A", "2A", "3A"]  # nothing lost, order kept
+    assert ports == ["1.01", "2.01", "3.01"]  # nothing lost, order kept
     assert len(receiver.of_type("dev-status")) == 12
 
 
@@ -139,16 +139,16 @@ async def test_a_full_queue_drops_the_oldest_waiting_and_counts_it(gateway_facto
         while not [
             e
             for e in gw.journal("callback")
-            if e["outcome"] == "failed" and e["body"].get("port") == "1A"
+            if e["outcome"] == "failed" and e["body"].get("port") == "1.01"
         ]:
             await asyncio.sleep(0.01)
     for port in ("2", "3", "4"):
         await gw.get("/goip_send_cmd.html", op="lock", ports=port, **CREDS)
     await gw.advance(0)
     dropped = [e for e in gw.journal("callback") if e["outcome"] == "dropped"]
-    assert [e["body"]["port"] for e in dropped] == ["1A"]  # the oldest, waiting for its retry
+    assert [e["body"]["port"] for e in dropped] == ["1.01"]  # the oldest, waiting for its retry
     metrics = await (await gw.client.get("/_emulator/metrics")).text()
     assert f'goip_callbacks_dropped_total{{target="{receiver.url}"}} 1' in metrics
     receiver.down = False
     await gw.advance(120)
-    assert [d["port"] for d in receiver.of_type("port-status")] == ["2A", "3A", "4A"]
+    assert [d["port"] for d in receiver.of_type("port-status")] == ["2.01", "3.01", "4.01"]

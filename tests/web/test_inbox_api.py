@@ -21,7 +21,13 @@ async def test_inject_push_and_read_back(gateway, receiver):
     [push] = receiver.of_type("recv-sms")
     entry = push["sms"][0]
     assert push["sms_num"] == 1 and "sim_src" not in push
-    assert entry[:5] == [0, "2A", 1767225610, "+15550001", gateway.device.ports[1].slot.card.number]
+    assert entry[:5] == [
+        0,
+        "2.01",
+        1767225610,
+        "+15550001",
+        gateway.device.ports[1].slot.card.number,
+    ]
     assert base64.b64decode(entry[5]).decode() == "héllo"
     _, doc = await gateway.get("/goip_get_sms.html", **CREDS)
     assert doc["code"] == 0 and doc["sms_num"] == 1 and doc["next_sms"] == 2
@@ -53,17 +59,19 @@ async def test_field_firmware_header_block_and_sim_src(gateway_factory, receiver
 
 
 async def test_control_sms_errors_and_outcomes(gateway_factory):
-    gw = await gateway_factory(small(sims={"overrides": [{"slots": "4B", "present": False}]}))
+    gw = await gateway_factory(small(sims={"overrides": [{"slots": "4.02", "present": False}]}))
     await gw.advance(10)
     status, doc = await inject(gw, {"port": "9", "sender": "1", "text": "x"})
     assert status == 400 and "port 9" in doc["reason"]
     status, doc = await inject(gw, {"port": "1", "text": "x"})
     assert status == 400 and "sender" in doc["reason"]
     status, doc = await inject(
-        gw, {"port": "4B", "sender": "1", "text": "x"}, {"port": "1B", "sender": "1", "text": "y"}
+        gw,
+        {"port": "4.02", "sender": "1", "text": "x"},
+        {"port": "1.02", "sender": "1", "text": "y"},
     )
     assert [r["outcome"] for r in doc["results"]] == ["refused", "held"]
-    assert "4B has no SIM" in doc["results"][0]["reason"]
+    assert "4.02 has no SIM" in doc["results"][0]["reason"]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +92,9 @@ async def test_sms_stat_selection(gateway, params, pairs):
 
 async def test_sms_stat_counts_in_windows(gateway_factory, receiver):
     gw = await gateway_factory(
-        small(sending={"latency": 1}, sims={"overrides": [{"slots": "2A", "send_failure_rate": 1}]})
+        small(
+            sending={"latency": 1}, sims={"overrides": [{"slots": "2.01", "send_failure_rate": 1}]}
+        )
     )
     await gw.advance(10)
     await inject(gw, {"port": "1", "sender": "1", "text": "x"})
@@ -139,8 +149,8 @@ async def test_calls_through_the_control_api(gateway, receiver):
     )
     assert status == 200 and doc["ports"] == [2]
     await gateway.advance(200)
-    states = [d["st"] for d in receiver.of_type("port-status") if d["port"] == "2A"]
-    assert states == [4, 3, 4, 3]
+    states = [d["st"] for d in receiver.of_type("port-status") if d["port"] == "2.01"]
+    assert states == ["4 In Call", "3 OK", "4 In Call", "3 OK"]
     _, doc = await gateway.get("/goip_get_call_stat.html", ports="2", **CREDS)
     assert doc["stats"] == [
         {

@@ -179,7 +179,7 @@ async def test_report_contents_with_sdr_fdr_through_a_real_receiver(gateway_fact
     gw = await gateway_factory(
         small(
             sending={"latency": 2},
-            sims={"overrides": [{"slots": "2A", "send_failure_rate": 1}]},
+            sims={"overrides": [{"slots": "2.01", "send_failure_rate": 1}]},
         )
     )
     await gw.advance(10)
@@ -204,8 +204,8 @@ async def test_report_contents_with_sdr_fdr_through_a_real_receiver(gateway_fact
         1,
         0,
     )
-    assert rpt["sdr"] == [[0, "100", "1A", 1767225612]]
-    assert rpt["fdr"] == [[1, "200", "2A", 1767225612, "21 Send Failed", "500 Network Refused"]]
+    assert rpt["sdr"] == [[0, "100", "1.01", 1767225612]]
+    assert rpt["fdr"] == [[1, "200", "2.01", 1767225612, "21 Send Failed", "500 Network Refused"]]
     assert receiver.received[0].headers["Content-Type"] == "application/json;charset=utf-8"
 
 

@@ -8,7 +8,7 @@ async def test_status_answers_dev_status_of_example_641(gateway):
     assert status == 200
     assert doc["type"] == "dev-status"
     assert doc["max-ports"] == 4 and doc["max-slot"] == 2 and doc["max-slots"] == 2
-    assert [e["port"] for e in doc["status"]] == ["1A", "2A", "3A", "4A"]
+    assert [e["port"] for e in doc["status"]] == ["1.01", "2.01", "3.01", "4.01"]
     entry = doc["status"][0]
     assert list(entry) == [
         "port",
@@ -59,7 +59,16 @@ async def test_small_profile_fixture_builds(gateway_factory):
 
 async def test_all_sims_lists_every_slot_of_every_port(gateway):
     _, doc = await gateway.get("/goip_get_status.html", all_sims=1, **CREDS)
-    assert [e["port"] for e in doc["status"]] == ["1A", "1B", "2A", "2B", "3A", "3B", "4A", "4B"]
+    assert [e["port"] for e in doc["status"]] == [
+        "1.01",
+        "1.02",
+        "2.01",
+        "2.02",
+        "3.01",
+        "3.02",
+        "4.01",
+        "4.02",
+    ]
     assert [e["st"] for e in doc["status"]] == [3, 1] * 4
 
 
@@ -117,12 +126,12 @@ async def test_cached_entries_follow_every_change(gateway):
 
     first = await states()
     assert await states() == first  # nothing changed: same entries (seq of the doc grows)
-    await gateway.post("/_emulator/sims/2B", {"event": "topup", "amount": 5})
-    assert dict((p, b) for p, _, _, b, _ in await states())["2B"] == "105.00"
-    await gateway.get("/goip_send_cmd.html", op="lock", ports="3B", **CREDS)
-    assert dict((p, s) for p, s, *_ in await states())["3B"] == 12
+    await gateway.post("/_emulator/sims/2.02", {"event": "topup", "amount": 5})
+    assert dict((p, b) for p, _, _, b, _ in await states())["2.02"] == "105.00"
+    await gateway.get("/goip_send_cmd.html", op="lock", ports="3.02", **CREDS)
+    assert dict((p, s) for p, s, *_ in await states())["3.02"] == 12
     await gateway.get("/goip_send_cmd.html", op="set", **{"imei(0)": "861111111111111"}, **CREDS)
     assert (await states())[0][4] == "861111111111111"
-    await gateway.get("/goip_send_cmd.html", op="switch", ports="4B", **CREDS)
+    await gateway.get("/goip_send_cmd.html", op="switch", ports="4.02", **CREDS)
     await gateway.advance(10)
-    assert dict((p, s) for p, s, *_ in await states())["4B"] == 3
+    assert dict((p, s) for p, s, *_ in await states())["4.02"] == 3
