@@ -19,6 +19,7 @@ from aiohttp import web
 from emulator.clock import Clock, ClockError, RealClock, VirtualClock
 from emulator.core.device import Device
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
+from emulator.core.sessions import secret_ids
 from emulator.faults import Faults
 from emulator.journal import Journal
 from emulator.profile import Profile
@@ -60,6 +61,9 @@ class Runtime:
         self.seed = profile.seed if seed is None else seed
         self.devices: list[DeviceApp] = []
         self._session: aiohttp.ClientSession | None = None
+        # Fixed: the profile or the caller named a seed, and asked for a repeatable run.
+        # Otherwise security session ids come from `secrets`, not from the seed.
+        self.seed_fixed = seed is not None or "seed" in profile.model_fields_set
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -147,6 +151,7 @@ class DeviceApp:
             device_rng(self.runtime.seed, self.index, "device"),
             index=self.index,
             identity=self.identity,
+            session_ids=None if self.runtime.seed_fixed else secret_ids(),
         )
         device.outbox.listener = self._on_event
         return device

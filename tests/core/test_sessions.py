@@ -214,7 +214,7 @@ def test_an_id_source_that_repeats_itself_is_a_bug_not_a_refusal():
     sessions = SessionTable(session_id_source=lambda: "same")
     handshake(sessions)
     with pytest.raises(RuntimeError, match="id source"):
-        handshake(sessions)
+        handshake(sessions, cnonce="n1")
 
 
 # --- requests inside a session (3.2.3) ------------------------------------------------------
