@@ -21,6 +21,7 @@ from aiohttp import web
 from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
 from emulator.core.device import Device
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
+from emulator.core.sessions import secret_ids
 from emulator.faults import Faults
 from emulator.journal import Journal
 from emulator.profile import Profile
@@ -63,6 +64,9 @@ class Runtime:
         self.devices: list[DeviceApp] = []
         self._session: aiohttp.ClientSession | None = None
         self._advancing = asyncio.Lock()
+        # Fixed: the profile or the caller named a seed, and asked for a repeatable run.
+        # Otherwise security session ids come from `secrets`, not from the seed.
+        self.seed_fixed = seed is not None or "seed" in profile.model_fields_set
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -158,6 +162,7 @@ class DeviceApp:
             device_rng(self.runtime.seed, self.index, "device"),
             index=self.index,
             identity=self.identity,
+            session_ids=None if self.runtime.seed_fixed else secret_ids(),
         )
         device.outbox.listener = self._on_event
         return device

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import ipaddress
 import os
 import signal
 import sys
@@ -144,6 +145,13 @@ def _serve(args: argparse.Namespace) -> int:
             speed=args.speed,
             seed=server.runtime.seed,
         )
+        if not profile.device.control_token and not _is_loopback(args.host):
+            log.warning(
+                "control_api_unprotected",
+                host=args.host,
+                hint="anyone who can reach this address can inject SMS and faults, reset "
+                "the device and read the journal under /_emulator/; set --control-token",
+            )
         # Everything built so far lives as long as the process: keep the collector off it.
         # Every queued task leaves a few objects the collector walks until the task is
         # done. A young generation of 5,000 keeps each pass under a few ms (50,000 took
@@ -160,6 +168,16 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host`; a name other than localhost may not be."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _validate(paths: list[str]) -> int:

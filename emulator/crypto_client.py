@@ -20,7 +20,10 @@ client. A session with aes-ecb, sending one task encrypted::
     requests.get(f"{base}/goip_get_status.html", params=session.sign("/goip_get_status.html"))
 
 The device answers in plain text (3.1 step 4). Each `sign`/`seal` uses the next
-`seq`, so send requests in the order they were signed. A device profile with
+`seq`, so send requests in the order they were signed. Draw a fresh `cnonce` for
+every handshake: the device refuses one it has seen while that session lives.
+The device also accepts the variants clients in the field use (README, "Security
+sessions"); this helper speaks the spec's way. A device profile with
 `quirks.crypt_key: hex` needs `key_form="hex"`.
 """
 

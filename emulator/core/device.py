@@ -118,6 +118,7 @@ class Device:
         *,
         index: int = 0,
         identity: Identity | None = None,
+        session_ids: Callable[[], str] | None = None,
     ) -> None:
         self.profile = profile
         self.timers = timers
@@ -137,7 +138,9 @@ class Device:
         offset = spec.tzinfo.utcoffset(None)
         self.stats = Stats(timers.now, offset.total_seconds() if offset else 0.0)
         self.sessions = SessionTable(
-            session_id_source=random_ids(rng), max_sessions=spec.max_sessions
+            # session_ids: the run's source when its seed is not fixed (emulator/app.py).
+            session_id_source=session_ids or random_ids(rng),
+            max_sessions=spec.max_sessions,
         )
         self.saved = self._initial_settings()
         self.settings = self.saved.copy()

@@ -1,17 +1,27 @@
 """The device's table of security sessions (spec 3.1, 3.2).
 
 Pure: time comes in as `now` (seconds, from the device's clock) and the
-session ids from an injected source, so a seeded device hands out the same ids
-on every run. The table checks the handshake (3.2.1) and every later request
-(3.2.3); the cipher key of a request is `crypto.cipher_key`, kept there so the
-client helper and the device compute it in one place.
+session ids from an injected source: `secret_ids` (the `secrets` module, so ids
+cannot be guessed) unless the run's seed is fixed, then `random_ids` of the
+seeded source, so the run hands out the same ids every time. The table checks
+the handshake (3.2.1) and every later request (3.2.3); the cipher key of a
+request is `crypto.cipher_key`, kept there so the client helper and the device
+compute it in one place.
+
+Lenient on the client's variant (INTERPRETATION.md, "Security session"): the
+handshake auth may name either handshake path, a request's auth may put `seq`
+before the url-resource, and `open_request` finds the key, encoding and padding
+that open the body as a JSON object, trying the spec's way first. Digests are
+compared in constant time. A handshake is refused (code 1) while the session it
+opened lives, so a captured one cannot be replayed to fill the table and evict
+the sessions of others.
 
 `SessionError.code` is the `code` of the handshake answer (3.2.2, 0 is
 success) and of a refused request; `desc` says what was wrong:
 
     code  meaning
-    1     unknown user, or a handshake auth that does not match (also: the
-          user of a session no longer exists)
+    1     unknown user, a handshake auth that does not match, or a replayed
+          handshake (also: the user of a session no longer exists)
     2     crypt is not one of none, xor, rc4, aes-ecb
     3     unknown session (never opened, evicted, or forgotten by a reboot)
     4     session expired
@@ -23,13 +33,31 @@ success) and of a refused request; `desc` says what was wrong:
 
 from __future__ import annotations
 
+import hmac
 import itertools
+import json
 import random
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from typing import TypeVar
 
-from emulator.core.crypto import HANDSHAKE_RESOURCE, Crypt, initial_auth, request_auth
+from emulator.core.crypto import (
+    HANDSHAKE_ALIAS,
+    HANDSHAKE_RESOURCE,
+    BodyForm,
+    Crypt,
+    DecryptError,
+    KeyForm,
+    Padding,
+    Variant,
+    cipher_key,
+    ciphertext_of,
+    decrypt,
+    initial_auth,
+    request_auth,
+)
 
 DEFAULT_EXPIRES = 180  # spec 3.2.1
 # A lifetime longer than a day is clamped rather than refused: the answer's
@@ -39,6 +67,7 @@ MAX_EXPIRES = 86_400
 _ID_ATTEMPTS = 16
 
 Credentials = Callable[[str], str | None]
+_T = TypeVar("_T")
 
 
 class SessionCode(IntEnum):
@@ -78,6 +107,10 @@ class Session:
     expires_at: float
     last_seq: int | None
     created_at: float
+    # The handshake's auth as sent: some clients make the key of it, and a second
+    # handshake with it is a replay.
+    handshake_auth: str = ""
+    handshake_path: str = HANDSHAKE_RESOURCE  # the path the handshake auth named
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -90,8 +123,23 @@ def counter_ids(prefix: str = "s") -> Callable[[], str]:
 
 
 def random_ids(rng: random.Random) -> Callable[[], str]:
-    """16-hex-digit session ids from the device's seeded random source."""
+    """16-hex-digit session ids from the device's seeded random source: for a fixed seed."""
     return lambda: f"{rng.getrandbits(64):016x}"
+
+
+def secret_ids() -> Callable[[], str]:
+    """16-hex-digit session ids no one can predict from earlier ones (the `secrets` module)."""
+    return lambda: secrets.token_hex(8)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A request accepted in a session: the renewed session, its clear body, the variant."""
+
+    session: Session
+    body: bytes
+    variant: Variant
+    label: str  # the variant as the journal shows it
 
 
 class SessionTable:
@@ -124,15 +172,21 @@ class SessionTable:
     ) -> Session:
         """Check a handshake and open a session (spec 3.2.1, 3.3.1).
 
-        `url_resource` is the path the client called, so the alias
-        /encrypt_sess.json authenticates over its own path.
+        `url_resource` is the path the client called; its auth may name it or the
+        other handshake path, as clients in the field do (`Session.handshake_path`).
         """
         password = credentials(username)
         if password is None:
             raise SessionError(
                 SessionCode.INVALID_USER, f"user {username!r} is unknown to this device"
             )
-        if not _same_digest(auth, initial_auth(username, password, cnonce, url_resource)):
+        paths = [url_resource] + [
+            p for p in (HANDSHAKE_RESOURCE, HANDSHAKE_ALIAS) if p != url_resource
+        ]
+        named = _first_match(
+            auth, ((p, initial_auth(username, password, cnonce, p)) for p in paths)
+        )
+        if named is None:
             raise SessionError(
                 SessionCode.INVALID_USER,
                 f"auth {auth!r} does not match MD5(username + password + cnonce + url-resource) "
@@ -142,6 +196,16 @@ class SessionTable:
         method = _parse_crypt(crypt)
         lifetime = _parse_expires(expires, DEFAULT_EXPIRES)
         self.purge(now)
+        given = _normal(auth)
+        # Only after the auth passed, so that a caller without the password learns nothing.
+        for held in self._sessions.values():
+            if hmac.compare_digest(_normal(held.handshake_auth).encode(), given.encode()):
+                raise SessionError(
+                    SessionCode.INVALID_USER,
+                    f"handshake replayed: this cnonce and auth already opened a session that "
+                    f"is still open (for {held.expires_at - now:g} s more); a client draws a "
+                    "fresh random cnonce for every handshake (3.2.1)",
+                )
         while len(self._sessions) >= self.max_sessions:
             # Evict the session closest to its end: it had the least left to lose.
             doomed = min(self._sessions.values(), key=lambda s: (s.expires_at, s.created_at))
@@ -154,6 +218,8 @@ class SessionTable:
             expires_at=now + lifetime,
             last_seq=None,
             created_at=now,
+            handshake_auth=auth.strip(),
+            handshake_path=named,
         )
         self._sessions[session.session] = session
         return session
@@ -176,8 +242,55 @@ class SessionTable:
         refused request changes nothing, except that an expired session is dropped.
         With `commit=False` the renewed session is returned but not yet recorded:
         the caller `commit`s it once the request's body has decrypted, so a body
-        that does not decrypt does not use up its seq either.
+        that does not decrypt does not use up its seq either (`open_request` does both).
         """
+        renewed, _ = self._authorise(session_id, seq, auth, url_resource, now, credentials, expires)
+        if commit:
+            self.commit(renewed)
+        return renewed
+
+    def open_request(
+        self,
+        session_id: str,
+        seq: int | str,
+        auth: str,
+        url_resource: str,
+        now: float,
+        credentials: Credentials,
+        body: bytes = b"",
+        expires: int | str | None = None,
+        key_form: KeyForm | str = KeyForm.RAW,
+    ) -> Opened:
+        """`check` a request and open its POST body: the body's clear text and the variant.
+
+        The body is opened by the first variant under which it decrypts to a JSON
+        object, the spec's way first (`key_form` first among key forms: the profile's
+        `quirks.crypt_key`). One that opens under none raises DecryptError and leaves
+        the session as it was, its seq unused.
+        """
+        renewed, seq_first = self._authorise(
+            session_id, seq, auth, url_resource, now, credentials, expires
+        )
+        variant = Variant(seq_first=seq_first, key_form=KeyForm(key_form))
+        sealed = bool(body.strip()) and renewed.crypt is not Crypt.NONE
+        clear = body
+        if sealed:
+            password = credentials(renewed.username) or ""
+            clear, variant = _unseal(renewed, password, auth, str(seq), body, variant)
+        self.commit(renewed)
+        return Opened(renewed, clear, variant, variant.label(renewed.crypt, sealed))
+
+    def _authorise(
+        self,
+        session_id: str,
+        seq: int | str,
+        auth: str,
+        url_resource: str,
+        now: float,
+        credentials: Credentials,
+        expires: int | str | None,
+    ) -> tuple[Session, bool]:
+        """The renewed session, and whether the client put seq first in its auth."""
         session = self._sessions.get(session_id)
         if session is None:
             raise SessionError(
@@ -200,14 +313,20 @@ class SessionTable:
                 SessionCode.INVALID_USER,
                 f"user {session.username!r} of session {session_id!r} no longer exists",
             )
-        expected = request_auth(session.username, password, session_id, url_resource, seq)
+        user = session.username
+        orders = (
+            (first, request_auth(user, password, session_id, url_resource, seq, seq_first=first))
+            for first in (False, True)
+        )
+        seq_first = _first_match(auth, orders)
         # Auth is checked before seq so that a caller without the password learns
         # nothing about the session's state.
-        if not _same_digest(auth, expected):
+        if seq_first is None:
             raise SessionError(
                 SessionCode.INVALID_AUTH,
                 f"auth {auth!r} does not match MD5(username + password + session + "
-                f"url-resource + seq) for url-resource {url_resource!r} and seq {str(seq)!r}",
+                f"url-resource + seq) for url-resource {url_resource!r} and seq {str(seq)!r} "
+                "(nor with seq before url-resource)",
             )
         if session.last_seq is not None and number <= session.last_seq:
             raise SessionError(
@@ -216,9 +335,7 @@ class SessionTable:
                 "(replayed or out of order); send the next seq",
             )
         renewed = replace(session, expires=lifetime, expires_at=now + lifetime, last_seq=number)
-        if commit:
-            self.commit(renewed)
-        return renewed
+        return renewed, seq_first
 
     def commit(self, session: Session) -> None:
         """Record a session returned by `check(..., commit=False)`."""
@@ -246,9 +363,91 @@ class SessionTable:
         )
 
 
-def _same_digest(given: str, expected: str) -> bool:
+def _normal(digest: str) -> str:
     # Clients may send upper-case hex; MD5 results are compared as lowercase hex.
-    return given.strip().lower() == expected
+    return digest.strip().lower()
+
+
+def _first_match(given: str, candidates: Iterator[tuple[_T, str]]) -> _T | None:
+    """The tag of the first expected digest `given` equals, compared in constant time.
+
+    Every candidate is compared, matched or not, so the time taken does not say which
+    variant came close; bytes, because compare_digest refuses non-ASCII text.
+    """
+    sent = _normal(given).encode("utf-8")
+    found: list[_T] = []
+    for tag, expected in candidates:
+        if hmac.compare_digest(sent, expected.encode("ascii")):
+            found.append(tag)
+    return found[0] if found else None
+
+
+# The variants a body may come in, the spec's first.
+_KEY_SOURCES = (False, True)  # handshake_key
+_PADDINGS = (Padding.PKCS7, Padding.ZERO)
+
+
+def _unseal(
+    session: Session, password: str, auth: str, seq: str, body: bytes, preferred: Variant
+) -> tuple[bytes, Variant]:
+    """The clear text of an encrypted body and the variant that opened it.
+
+    The spec's variant is tried first, so a standard client costs one decryption;
+    the others (at most 16 for aes-ecb) only when it fails.
+    """
+    forms = (preferred.key_form, *(f for f in KeyForm if f is not preferred.key_form))
+    ciphertexts: list[tuple[BodyForm, bytes]] = []
+    first_error = ""
+    try:
+        ciphertexts.append((BodyForm.BASE64, ciphertext_of(session.crypt, body)))
+    except DecryptError as exc:
+        first_error = str(exc)
+    ciphertexts.append((BodyForm.RAW, body))
+    paddings = _PADDINGS if session.crypt is Crypt.AES_ECB else (Padding.PKCS7,)
+    for body_form, ciphertext in ciphertexts:
+        for handshake_key in _KEY_SOURCES:
+            # The auth as the client sent it: that is the text it put in its key string.
+            key_auth = session.handshake_auth if handshake_key else auth
+            for key_form in forms:
+                key = cipher_key(
+                    session.username, password, key_auth, session.session, seq, key_form
+                )
+                for padding in paddings:
+                    try:
+                        clear = decrypt(session.crypt, key, ciphertext, padding)
+                    except DecryptError as exc:
+                        first_error = first_error or str(exc)
+                        continue
+                    problem = _json_object_problem(clear)
+                    if problem is None:
+                        return clear, replace(
+                            preferred,
+                            handshake_key=handshake_key,
+                            key_form=key_form,
+                            padding=padding,
+                            body_form=body_form,
+                        )
+                    first_error = first_error or f"the decrypted body {problem}"
+    raise DecryptError(
+        f"{first_error}; nor does it open as a JSON object under any client variant (key "
+        "of the request's or the handshake's auth, raw or hex, base64 or raw bytes, "
+        "PKCS#7 or zero padding)"
+    )
+
+
+def _json_object_problem(clear: bytes) -> str | None:
+    """None when `clear` is a JSON object, else what is wrong with it."""
+    try:
+        doc = json.loads(clear)
+    except UnicodeDecodeError:
+        return "is not UTF-8"
+    except json.JSONDecodeError as exc:
+        return f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    except RecursionError:
+        return "is not valid JSON: nested too deeply"
+    if not isinstance(doc, dict):
+        return "is JSON but not an object"
+    return None
 
 
 def _parse_crypt(crypt: str | None) -> Crypt:

@@ -2,8 +2,9 @@
 
 A request that carries `session` authenticates with `session`/`seq`/`auth`
 (3.2.3) instead of a password; its POST body arrives encrypted with the key
-MD5(username + password + auth + session + seq) as base64 text, and is
-decrypted here before anything reads it. Answers go back in clear (3.1 step 4).
+MD5(username + password + auth + session + seq) as base64 text (or in one of
+the variants clients in the field use), and is decrypted here before anything
+reads it. Answers go back in clear (3.1 step 4).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.app import DeviceApp
-from emulator.core.crypto import Crypt, DecryptError, KeyForm, cipher_key, decode_body
+from emulator.core.crypto import DecryptError, KeyForm
 from emulator.core.sessions import SessionError
 from emulator.web.middleware import DREQ
 from emulator.web.request import (
@@ -55,47 +56,32 @@ def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
 
 
 def _open_session(dev: DeviceApp, dreq: DeviceRequest) -> bytes:
-    """Authorise by session/seq/auth and return the decrypted body."""
+    """Authorise by session/seq/auth and return the decrypted body.
+
+    The client's variant (seq order, key, encoding, padding) goes in the journal entry.
+    """
     device = dev.device
-    known = credentials_of(dev)
     query = dreq.query
     missing = [name for name in ("seq", "auth") if not query.get(name)]
     if missing:
         raise unauthorized(f"a request in a session needs {' and '.join(missing)}")
     try:
-        session = device.sessions.check(
+        opened = device.sessions.open_request(
             query["session"],
             query["seq"],
             query["auth"],
             dreq.path,
             device.now(),
-            known.get,
+            credentials_of(dev).get,
+            dreq.raw,
             query.get("expires"),
-            commit=False,
+            KeyForm(dev.profile.quirks.crypt_key),
         )
     except SessionError as exc:
         dev.log.info("session_refused", path=dreq.path, code=int(exc.code))
         raise unauthorized(exc.desc) from None
-    body = dreq.raw
-    if body.strip() and session.crypt != Crypt.NONE:
-        key = cipher_key(
-            session.username,
-            known[session.username],
-            query["auth"],
-            session.session,
-            query["seq"],
-            KeyForm(dev.profile.quirks.crypt_key),
-        )
-        try:
-            body = decode_body(session.crypt, key, body)
-        except DecryptError as exc:
-            raise ApiError.bad_request(
-                f"body does not decrypt with the session's {session.crypt.value} key: {exc}"
-            ) from None
-        try:
-            parse_json(body)
-        except ApiError as exc:
-            raise ApiError.bad_request(f"decrypted body: {exc.reason}") from None
-    device.sessions.commit(session)
-    dreq.user = session.username
-    return body
+    except DecryptError as exc:
+        raise ApiError.bad_request(f"body does not decrypt: {exc}") from None
+    dreq.extra["session_variant"] = opened.label
+    dreq.user = opened.session.username
+    return opened.body

@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -312,13 +313,20 @@ UI_FILES = {"ui.js": "application/javascript", "ui.css": "text/css"}
 
 async def dashboard(request: web.Request) -> web.Response:
     """The live dashboard (static files shipped in the package; no build step, no CDN)."""
-    _dev(request)
-    return web.Response(
-        body=(UI / "index.html").read_bytes(), content_type="text/html", charset="utf-8"
-    )
+    dev = _dev(request)
+    page = (UI / "index.html").read_text(encoding="utf-8")
+    token = dev.control_token
+    if token:
+        # The browser fetches ui.js and ui.css without our header: the token the page
+        # was opened with rides along in their URLs (quote() leaves nothing HTML-special).
+        suffix = f"?token={quote(token, safe='')}"
+        for name in UI_FILES:
+            page = page.replace(f'"ui/{name}"', f'"ui/{name}{suffix}"')
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
 async def dashboard_file(request: web.Request) -> web.Response:
+    _dev(request)
     name = request.match_info["name"]
     if name not in UI_FILES:
         raise ApiError(404, f"no such file {name}", 404)

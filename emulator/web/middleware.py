@@ -158,5 +158,7 @@ def record(
         data["body"] = dreq.clear or dreq.raw
     if answer is not None:
         data["answer"] = answer
+    if dreq is not None and dreq.extra:
+        data.update(dreq.extra)
     dev.journal.add(kind, endpoint_name(path), data)
     dev.log.debug("served", kind=kind, path=path, status=status)

@@ -33,6 +33,8 @@ def handshake(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     except SessionError as exc:
         dev.log.info("handshake_refused", code=int(exc.code), desc=exc.desc)
         return json_answer({"code": int(exc.code), "desc": exc.desc})
+    # Which handshake path the client's auth named: either is accepted at either URL.
+    dreq.extra["session_variant"] = f"auth-path={session.handshake_path}"
     dev.log.info("session_opened", crypt=session.crypt.value, expires=session.expires)
     return json_answer({"code": 0, "session": session.session, "expires": session.expires})
 

@@ -9,9 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.core.crypto import (
+    BodyForm,
     Crypt,
     DecryptError,
     KeyForm,
+    Padding,
+    Variant,
     cipher_key,
     decode_body,
     decrypt,
@@ -60,6 +63,12 @@ def test_request_auth_appends_seq_as_decimal_text():
     expected = hashlib.md5(b"rootpw" + b"s1" + b"/goip_post_sms.html" + b"12").hexdigest()
     assert request_auth("root", "pw", "s1", "/goip_post_sms.html", 12) == expected
     assert request_auth("root", "pw", "s1", "/goip_post_sms.html", "12") == expected
+
+
+def test_request_auth_with_seq_first_puts_seq_before_the_resource():
+    expected = hashlib.md5(b"rootpw" + b"s1" + b"12" + b"/goip_post_sms.html").hexdigest()
+    assert request_auth("root", "pw", "s1", "/goip_post_sms.html", 12, seq_first=True) == expected
+    assert request_auth("root", "pw", "s1", "/goip_post_sms.html", 12) != expected
 
 
 def test_cipher_key_forms():
@@ -227,6 +236,46 @@ def test_tampered_aes_body_never_escapes_as_another_error(body, flip):
         assert decode_body(Crypt.AES_ECB, key, base64.b64encode(ciphertext)) != body
     except DecryptError:
         pass
+
+
+# --- the variants of clients in the field ---------------------------------------------------
+
+
+@given(
+    body=st.binary(max_size=100).map(lambda b: b.rstrip(b"\0")), key_form=st.sampled_from(KeyForm)
+)
+def test_zero_padding_round_trips_and_is_plain_aes(body, key_form):
+    key = KEYS[key_form]
+    ciphertext = encrypt(Crypt.AES_ECB, key, body, Padding.ZERO)
+    filled = body + bytes(-len(body) % 16)
+    assert ciphertext == (AES.new(key, AES.MODE_ECB).encrypt(filled) if filled else b"")
+    if body:
+        assert decrypt(Crypt.AES_ECB, key, ciphertext, Padding.ZERO) == body
+
+
+def test_a_zero_padded_body_is_not_pkcs7():
+    ciphertext = encrypt(Crypt.AES_ECB, KEYS[KeyForm.RAW], b"{}", Padding.ZERO)
+    with pytest.raises(DecryptError, match="PKCS#7"):
+        decrypt(Crypt.AES_ECB, KEYS[KeyForm.RAW], ciphertext)
+
+
+@given(crypt=st.sampled_from(Crypt), body=st.binary(min_size=1, max_size=100))
+def test_a_raw_body_is_the_ciphertext_itself(crypt, body):
+    key = KEYS[KeyForm.RAW]
+    sent = encode_body(crypt, key, body, form=BodyForm.RAW)
+    assert sent == encrypt(crypt, key, body)
+    assert decode_body(crypt, key, sent, form=BodyForm.RAW) == body
+
+
+def test_variant_labels_name_only_what_a_request_used():
+    vendor = Variant(True, True, KeyForm.HEX, Padding.ZERO, BodyForm.RAW)
+    assert vendor.label(Crypt.AES_ECB, True) == "seq-first,handshake-key,hex-key,zero-pad,raw-body"
+    assert vendor.label(Crypt.RC4, True) == "seq-first,handshake-key,hex-key,raw-body"
+    assert vendor.label(Crypt.AES_ECB, False) == "seq-first"
+    assert Variant().label(Crypt.NONE, True) == "seq-last"
+    assert (
+        Variant().label(Crypt.AES_ECB, True) == "seq-last,request-key,raw-key,pkcs7-pad,base64-body"
+    )
 
 
 def test_unknown_crypt_name_is_a_value_error():

@@ -11,6 +11,7 @@ from emulator.core.crypto import (
     KeyForm,
     cipher_key,
     decode_body,
+    encode_body,
     request_auth,
 )
 from emulator.core.sessions import (
@@ -21,6 +22,7 @@ from emulator.core.sessions import (
     SessionTable,
     counter_ids,
     random_ids,
+    secret_ids,
 )
 from emulator.crypto_client import (
     HandshakeRefused,
@@ -97,22 +99,57 @@ def test_handshake_auth_is_compared_case_insensitively():
     assert session.crypt is Crypt.RC4
 
 
-def test_handshake_on_the_alias_authenticates_over_its_own_path():
+@pytest.mark.parametrize("called", ["/crypt_sess.json", "/encrypt_sess.json"])
+@pytest.mark.parametrize("named", ["/crypt_sess.json", "/encrypt_sess.json"])
+def test_handshake_auth_may_name_either_handshake_path(called, named):
     sessions = table()
-    alias = "/encrypt_sess.json"
-    params = handshake_params("root", "secret", "n0", url_resource=alias)
-    sessions.open("root", "n0", params["auth"], "none", 60, T0, credentials, url_resource=alias)
+    params = handshake_params("root", "secret", "n0", url_resource=named)
+    opened = sessions.open(
+        "root", "n0", params["auth"], "none", 60, T0, credentials, url_resource=called
+    )
+    assert opened.handshake_path == named
+
+
+def test_handshake_auth_over_another_path_is_refused():
+    sessions = table()
+    params = handshake_params("root", "secret", "n0", url_resource=POST)
     refused(
         SessionCode.INVALID_USER,
         sessions.open,
         "root",
         "n0",
         params["auth"],
-        "none",
+        None,
         60,
         T0,
         credentials,
     )
+
+
+def test_a_replayed_handshake_is_refused_until_its_session_is_gone():
+    sessions = table()
+    first = handshake(sessions, expires=60)
+    error = refused(SessionCode.INVALID_USER, handshake, sessions, now=T0 + 59)
+    assert "replayed" in error.desc
+    assert len(sessions) == 1 and sessions.get(first.session) == first
+    assert handshake(sessions, now=T0 + 60).session != first.session  # expired: opens again
+    assert handshake(sessions, now=T0 + 60, cnonce="n1")  # a fresh cnonce always may
+
+
+def test_a_replayed_handshake_after_eviction_opens_one_session_again():
+    sessions = table(max_sessions=1)
+    handshake(sessions, cnonce="a")
+    handshake(sessions, cnonce="b")  # evicts a
+    assert handshake(sessions, cnonce="a")
+
+
+def test_a_digest_that_is_not_ascii_is_refused_not_a_crash():
+    sessions = table()
+    refused(
+        SessionCode.INVALID_USER, sessions.open, "root", "n0", "é" * 32, None, 60, T0, credentials
+    )
+    sid = handshake(sessions).session
+    refused(SessionCode.INVALID_AUTH, sessions.check, sid, 1, "é" * 32, POST, T0, credentials)
 
 
 def test_handshake_with_a_wrong_password_is_refused():
@@ -204,6 +241,11 @@ def test_session_error_reads_as_code_and_desc():
     assert type(error.code) is int
 
 
+def test_secret_ids_are_16_hex_digits_and_differ():
+    ids = [secret_ids()() for _ in range(50)]
+    assert len(set(ids)) == 50 and all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
+
+
 def test_session_ids_come_from_the_injected_source():
     seeded = [SessionTable(session_id_source=random_ids(random.Random(7))) for _ in range(2)]
     first = [handshake(t).session for t in seeded]
@@ -214,7 +256,7 @@ def test_an_id_source_that_repeats_itself_is_a_bug_not_a_refusal():
     sessions = SessionTable(session_id_source=lambda: "same")
     handshake(sessions)
     with pytest.raises(RuntimeError, match="id source"):
-        handshake(sessions)
+        handshake(sessions, cnonce="n1")
 
 
 # --- requests inside a session (3.2.3) ------------------------------------------------------
@@ -460,6 +502,65 @@ def test_clear_forgets_every_session_like_a_reboot():
     refused(
         SessionCode.UNKNOWN_SESSION, sessions.check, sid, 1, signed(sid, 1), POST, T0, credentials
     )
+
+
+# --- opening a request's body in the client's variant ---------------------------------------
+
+
+def sealed_for(sessions, sid, seq, doc, *, handshake_key=False, hex_key=False, seq_first=False):
+    """A request as a client builds it (key of the request's or the handshake's auth)."""
+    auth = request_auth("root", "secret", sid, POST, seq, seq_first=seq_first)
+    in_key = sessions.get(sid).handshake_auth if handshake_key else auth
+    form = KeyForm.HEX if hex_key else KeyForm.RAW
+    key = cipher_key("root", "secret", in_key, sid, seq, form)
+    return auth, encode_body(Crypt.AES_ECB, key, json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("handshake_key", [False, True])
+@pytest.mark.parametrize("hex_key", [False, True])
+@pytest.mark.parametrize("seq_first", [False, True])
+def test_open_request_finds_the_clients_variant(handshake_key, hex_key, seq_first):
+    sessions = table()
+    sid = handshake(sessions, crypt="aes-ecb").session
+    auth, body = sealed_for(
+        sessions,
+        sid,
+        1,
+        {"a": 1},
+        handshake_key=handshake_key,
+        hex_key=hex_key,
+        seq_first=seq_first,
+    )
+    opened = sessions.open_request(sid, "1", auth, POST, T0, credentials, body)
+    assert json.loads(opened.body) == {"a": 1}
+    assert (opened.variant.handshake_key, opened.variant.seq_first) == (handshake_key, seq_first)
+    assert opened.variant.key_form is (KeyForm.HEX if hex_key else KeyForm.RAW)
+    assert sessions.get(sid).last_seq == 1
+
+
+def test_the_preferred_key_form_is_tried_first_and_reported():
+    sessions = table()
+    sid = handshake(sessions, crypt="aes-ecb").session
+    auth, body = sealed_for(sessions, sid, 1, {}, hex_key=True)
+    opened = sessions.open_request(sid, 1, auth, POST, T0, credentials, body, key_form="hex")
+    assert opened.label == "seq-last,request-key,hex-key,pkcs7-pad,base64-body"
+
+
+@pytest.mark.parametrize("doc", [[1, 2], "text", 7])
+def test_a_body_that_is_json_but_not_an_object_opens_under_no_variant(doc):
+    sessions = table()
+    sid = handshake(sessions, crypt="aes-ecb").session
+    auth, body = sealed_for(sessions, sid, 1, doc)
+    with pytest.raises(DecryptError, match="not an object"):
+        sessions.open_request(sid, 1, auth, POST, T0, credentials, body)
+    assert sessions.get(sid).last_seq is None  # the seq is not used up
+
+
+def test_a_get_or_a_crypt_none_body_names_only_the_seq_order():
+    sessions = table()
+    sid = handshake(sessions).session
+    opened = sessions.open_request(sid, 1, signed(sid, 1), POST, T0, credentials, b'{"x": 1}')
+    assert (opened.body, opened.label) == (b'{"x": 1}', "seq-last")
 
 
 def test_max_sessions_must_be_positive():
