@@ -77,13 +77,15 @@ class Receiver:
             await reader.read()  # not a byte back, until the client gives up
         elif self.mode == "slow":
             for byte in OK:  # the whole answer would take 20 times the timeout
+                if writer.is_closing() or reader.at_eof():
+                    return
                 writer.write(bytes([byte]))
                 await writer.drain()
                 await asyncio.sleep(TIMEOUT / 2)
         elif self.mode == "endless body":
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
             piece = b"0" * 65536
-            while not reader.at_eof():
+            while not reader.at_eof() and not writer.is_closing():
                 writer.write(piece)
                 await writer.drain()
         else:
