@@ -72,6 +72,13 @@ def render(dev: DeviceApp) -> str:
             for url, t in sorted(dev.pusher.targets.items())
         ],
     )
+    _metric(
+        out,
+        "goip_callback_targets",
+        "gauge",
+        "Callback targets held (bounded by push.max_targets).",
+        [("", len(dev.pusher.targets))],
+    )
     states = Counter(str(p.slot.state) for p in device.ports)
     _metric(
         out,

@@ -243,6 +243,7 @@ class Push(_Model):
     retry_initial: float = Field(1.0, gt=0)
     retry_max: float = Field(60.0, gt=0)
     max_queue: int = Field(10_000, ge=1, description="callbacks held per target")
+    max_targets: int = Field(256, ge=1, description="callback URLs held at once")
 
 
 class Journal(_Model):

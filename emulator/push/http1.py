@@ -10,7 +10,8 @@ https:// targets still go through aiohttp, which owns TLS and its certificates.
 What the other side may do and is handled: answer with Content-Length, chunked
 or close-delimited bodies; send 1xx answers first; ask to close the connection; close
 an idle kept-alive connection (the POST is then sent once more on a new one, as no
-byte of an answer had come back).
+byte of an answer had come back). Whatever else goes wrong on the connection (garbage,
+an oversized line, a reset mid-answer) is an HttpError, so a caller handles one error.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class Connection:
     async def open(cls, where: Endpoint) -> Connection:
         try:
             reader, writer = await asyncio.open_connection(where.host, where.port, limit=MAX_HEAD)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a host IDNA cannot encode
             raise HttpError(f"cannot connect to {where.host}:{where.port}: {_why(exc)}") from None
         return cls(reader, writer)
 
@@ -124,18 +125,23 @@ class Connection:
         return int(code), headers
 
     async def _skip_chunked(self) -> None:
-        reader = self.reader
         while True:
-            size_line = await reader.readuntil(b"\r\n")
+            size_line = await self._line()
             try:
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
             except ValueError:
                 raise HttpError(f"answer has a bad chunk size {size_line[:20]!r}") from None
             if size == 0:
-                while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
+                while await self._line() != b"\r\n":  # trailers
                     pass
                 return
             await self._skip(size + 2)
+
+    async def _line(self) -> bytes:
+        try:
+            return await self.reader.readuntil(b"\r\n")
+        except asyncio.LimitOverrunError:  # "1" and 70,000 zeros is not a chunk size
+            raise HttpError(f"answer has a chunk line over {MAX_HEAD} bytes") from None
 
     async def _skip(self, count: int) -> None:
         """Read `count` bytes and drop them, never holding more than a piece of them."""
@@ -169,6 +175,12 @@ class Client:
                 if attempt == 1 and conn.used and nothing_back:
                     continue
                 raise HttpError(_why(exc)) from None
+            except HttpError:
+                conn.close()
+                raise
+            except Exception as exc:  # whatever else the answer did, the attempt failed
+                conn.close()
+                raise HttpError(_why(exc)) from None
             except BaseException:
                 conn.close()  # a timeout or a bad answer leaves the stream in an unknown state
                 raise
@@ -188,4 +200,6 @@ class Client:
 def _why(exc: BaseException) -> str:
     if isinstance(exc, asyncio.IncompleteReadError):
         return "connection closed before the answer was complete"
-    return f"{type(exc).__name__}: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+    if isinstance(exc, OSError):
+        return f"{type(exc).__name__}: {exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"

@@ -146,6 +146,25 @@ async def test_silence_and_garbage_are_errors_that_say_so(raw_server) -> None:
         await client(server.url).post(b"{}")
 
 
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [
+        # A chunk size line of "1" and 70,000 zeros: more than a line may hold.
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1" + b"0" * 70_000, "chunk line"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "bad chunk size"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", "closed before the answer"),
+    ],
+)
+async def test_a_malformed_body_is_an_http_error(raw_server, reply: bytes, words: str) -> None:
+    server = await raw_server(lambda n, body: reply, close_after_each=True)
+    cli = client(server.url)
+    with pytest.raises(http1.HttpError, match=words):
+        await cli.post(b"{}")
+    server.answer = lambda n, body: OK_SIZED  # the next POST starts on a clean connection
+    assert await cli.post(b"{}") == 200
+    cli.close()
+
+
 async def test_nobody_listening_is_a_connect_error(unused_tcp_port: int) -> None:
     with pytest.raises(http1.HttpError, match=r"cannot connect to 127\.0\.0\.1"):
         await client(f"http://127.0.0.1:{unused_tcp_port}/").post(b"{}")
