@@ -9,6 +9,7 @@ import gc
 import os
 import signal
 import sys
+from pathlib import Path
 
 import structlog
 
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--clock", choices=("real", "virtual"), default=env("GOIP_CLOCK", "real"))
     serve.add_argument("--speed", type=float, default=1.0, help="real clock runs X times faster")
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        default=env("GOIP_STATE_DIR") or None,
+        help="keep what the device keeps in flash here across restarts (none: factory-fresh)",
+    )
     serve.add_argument(
         "--no-front",
         action="store_true",
@@ -109,6 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"goip-emulator: --port {args.port} is outside 0-65535", file=sys.stderr)
         return 2
 
+    from emulator.flash import FlashError
     from emulator.server import Server
 
     async def run() -> int:
@@ -121,6 +129,7 @@ def _serve(args: argparse.Namespace) -> int:
             speed=args.speed,
             seed=args.seed,
             front=not args.no_front,
+            state_dir=args.state_dir,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -129,6 +138,10 @@ def _serve(args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             urls = await server.start()
+        except FlashError as exc:
+            print(f"goip-emulator: {exc}", file=sys.stderr)
+            await server.stop()
+            return 2
         except OSError as exc:
             print(
                 f"goip-emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}",
@@ -142,7 +155,8 @@ def _serve(args: argparse.Namespace) -> int:
             devices=len(urls),
             clock=args.clock,
             speed=args.speed,
-            seed=server.runtime.seed,
+            seed=server.runtime.effective_seed,
+            state_dir=str(args.state_dir) if args.state_dir else None,
         )
         # Everything built so far lives as long as the process: keep the collector off it.
         # Every queued task leaves a few objects the collector walks until the task is
