@@ -184,8 +184,9 @@ class DeviceApp:
                 flash=kept,
             )
         except SettingError as exc:
-            path = self.flash.path if self.flash else "flash"
-            raise FlashError(f"state file {path} is unreadable (saved {exc})") from None
+            if self.flash is None:
+                raise
+            raise self.flash.unreadable(f"saved {exc}") from None
         device.outbox.listener = self._on_event
         if self.flash is not None:
             flash = self.flash

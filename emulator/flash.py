@@ -144,11 +144,16 @@ class Flash:
             raise FlashError(f"cannot read state file {self.path}: {exc}") from None
         try:
             return decode(json.loads(text), self.ports, self.slots)
-        except ValueError as exc:  # json.JSONDecodeError is one
-            raise FlashError(
-                f"state file {self.path} is unreadable ({exc}); "
-                "move it away to start this device factory-fresh"
-            ) from None
+        except json.JSONDecodeError as exc:
+            raise self.unreadable(f"not JSON: {exc}") from None
+        except ValueError as exc:
+            raise self.unreadable(str(exc)) from None
+
+    def unreadable(self, reason: str) -> FlashError:
+        return FlashError(
+            f"state file {self.path} is unreadable ({reason}); "
+            "move it away to start this device factory-fresh"
+        )
 
     def write(self, image: FlashImage) -> None:
         """Replace the file atomically: the old image or the new one survives a kill."""
