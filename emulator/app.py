@@ -160,7 +160,12 @@ class DeviceApp:
             spec = self.profile.device
             self.flash = Flash(runtime.state_dir / str(index), spec.ports, spec.slots)
             kept = self.flash.open()
-        self.device = self._new_device(kept)
+        try:
+            self.device = self._new_device(kept)
+        except FlashError:
+            if self.flash is not None:
+                self.flash.close()  # let a corrected start take the directory
+            raise
         self.scenario = self._start_scenario()
 
     def _start_scenario(self) -> ScenarioRunner:

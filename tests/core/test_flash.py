@@ -164,3 +164,20 @@ def test_one_state_directory_serves_one_process(tmp_path):
     second = Flash(tmp_path, 4, 2)
     second.open()
     second.close()
+
+
+def test_a_device_refused_for_its_flash_leaves_the_directory_free(tmp_path):
+    from emulator.app import Runtime
+
+    profile = small()
+    (tmp_path / "0").mkdir()
+    doc = encode(FlashImage(2, {"sr_cnt": 0}), 4, 2)  # sr_cnt is 1-100000
+    (tmp_path / "0" / FILE_NAME).write_text(json.dumps(doc))
+    clock = VirtualClock(profile.start_time.timestamp())
+    with pytest.raises(FlashError, match="saved sr_cnt: 0 is outside 1-100000"):
+        Runtime(profile, clock, 1, tmp_path).add_device()
+    (tmp_path / "0" / FILE_NAME).write_text(json.dumps({**doc, "saved": {"sr_cnt": 7}}))
+    dev = Runtime(profile, clock, 1, tmp_path).add_device()
+    assert dev.device.settings.sr_cnt == 7 and dev.device.boots == 3
+    assert json.loads((tmp_path / "0" / FILE_NAME).read_text())["boots"] == 3
+    dev.flash.close()
