@@ -1,10 +1,11 @@
 """Builds the emulated devices and their aiohttp applications.
 
 A `Runtime` owns what a process shares: the one clock, the HTTP client session
-for callbacks and the profile. Each `DeviceApp` owns one device with its own
-journal, pusher and random source, so two devices in a fleet share nothing they
-should not (STYLE.md, aiohttp). Nothing here is global: tests build a runtime
-with a virtual clock and drive the apps with the aiohttp test client.
+for callbacks, the profile, the seed and the state directory. Each `DeviceApp`
+owns one device with its own journal, pusher, random source and flash, so two
+devices in a fleet share nothing they should not (STYLE.md, aiohttp). Nothing
+here is global: tests build a runtime with a virtual clock and drive the apps
+with the aiohttp test client.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
 import structlog
 from aiohttp import web
 
 from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
-from emulator.core.device import Device
+from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.core.sessions import secret_ids
+from emulator.core.settings import SettingError
 from emulator.faults import Faults
+from emulator.flash import Flash, FlashError
 from emulator.journal import Journal
 from emulator.profile import Profile
 from emulator.push.pusher import Pusher
@@ -57,16 +62,32 @@ def fleet_identity(profile: Profile, index: int) -> Identity:
 class Runtime:
     """What the devices of one process share."""
 
-    def __init__(self, profile: Profile, clock: Clock, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        clock: Clock,
+        seed: int | None = None,
+        state_dir: Path | None = None,
+    ) -> None:
         self.profile = profile
         self.clock = clock
+        # `seed` is the one fixed by --seed or the profile, None when nobody fixed one
+        # (then security session ids come from a cryptographic source); every seeded
+        # stream is fed `effective_seed`, drawn and logged when none was fixed, so any
+        # run can be repeated with --seed.
         self.seed = profile.seed if seed is None else seed
+        self.effective_seed = self.seed if self.seed is not None else secrets.randbelow(2**32)
+        if self.seed is None:
+            log.info("seed_drawn", seed=self.effective_seed)
+        # The device's flash lives here, one subdirectory per device of the fleet;
+        # None: every start is a factory-fresh device.
+        self.state_dir = state_dir
         self.devices: list[DeviceApp] = []
         self._session: aiohttp.ClientSession | None = None
         self._advancing = asyncio.Lock()
         # Fixed: the profile or the caller named a seed, and asked for a repeatable run.
         # Otherwise security session ids come from `secrets`, not from the seed.
-        self.seed_fixed = seed is not None or "seed" in profile.model_fields_set
+        self.seed_fixed = self.seed is not None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -113,6 +134,8 @@ class Runtime:
     async def close(self) -> None:
         for dev in self.devices:
             await dev.pusher.close()
+            if dev.flash is not None:
+                dev.flash.close()
         if self._session is not None:
             await self._session.close()
         if isinstance(self.clock, RealClock):
@@ -127,6 +150,8 @@ class DeviceApp:
         self.index = index
         self.profile = runtime.profile
         self.identity = fleet_identity(self.profile, index)
+        self.log = log.bind(device=self.identity.name)
+        seed = runtime.effective_seed
         self.journal = Journal(
             runtime.clock.now, self.profile.journal.max_entries, self.profile.journal.max_bytes
         )
@@ -136,36 +161,75 @@ class DeviceApp:
             journal=self.journal,
             config=self.profile.push,
             session=runtime.session,
-            rng=device_rng(runtime.seed, index, "push"),
+            rng=device_rng(seed, index, "push"),
         )
         # Later modules hook in here: run on every new device, and add sections to /state.
-        self.faults = Faults(device_rng(runtime.seed, index, "faults"))
+        self.faults = Faults(device_rng(seed, index, "faults"))
         self.status_cache: dict[bool, tuple[tuple[int, bool, int], bytes]] = {}
         self.extensions: list[Callable[[DeviceApp], None]] = []
         self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
         self.metric_sections: list[Callable[[DeviceApp], list[str]]] = []
-        self.device = self._new_device()
-        self.log = log.bind(device=self.identity.name)
+        self.flash: Flash | None = None
+        kept: FlashImage | None = None
+        if runtime.state_dir is not None:
+            spec = self.profile.device
+            self.flash = Flash(runtime.state_dir / str(index), spec.ports, spec.slots)
+            kept = self.flash.open()
+        try:
+            self.device = self._new_device(kept)
+        except FlashError:
+            if self.flash is not None:
+                self.flash.close()  # let a corrected start take the directory
+            raise
         self.scenario = self._start_scenario()
 
     def _start_scenario(self) -> ScenarioRunner:
         runner = ScenarioRunner(
-            self, list(self.profile.scenario), device_rng(self.runtime.seed, self.index, "scenario")
+            self,
+            list(self.profile.scenario),
+            device_rng(self.runtime.effective_seed, self.index, "scenario"),
         )
         runner.start()
         return runner
 
-    def _new_device(self) -> Device:
-        device = Device(
-            self.profile,
-            self.runtime.clock,
-            device_rng(self.runtime.seed, self.index, "device"),
-            index=self.index,
-            identity=self.identity,
-            session_ids=None if self.runtime.seed_fixed else secret_ids(),
-        )
+    def _new_device(self, kept: FlashImage | None = None) -> Device:
+        """Power on, from what flash kept (`kept`) or factory-fresh (None)."""
+        try:
+            device = Device(
+                self.profile,
+                self.runtime.clock,
+                device_rng(self.runtime.effective_seed, self.index, "device"),
+                index=self.index,
+                identity=self.identity,
+                session_ids=None if self.runtime.seed_fixed else secret_ids(),
+                flash=kept,
+            )
+        except SettingError as exc:
+            if self.flash is None:
+                raise
+            raise self.flash.unreadable(f"saved {exc}") from None
         device.outbox.listener = self._on_event
+        if self.flash is not None:
+            flash = self.flash
+            try:
+                flash.write(device.flash_image())  # this boot counts
+            except OSError as exc:
+                raise FlashError(f"cannot write state file {flash.path}: {exc}") from None
+            device.flash_listener = lambda: self._store(flash, device)
+            self.log.info(
+                "flash_loaded" if kept else "flash_fresh",
+                file=str(flash.path),
+                boots=device.boots,
+                inbox=len(device.inbound.inbox),
+            )
         return device
+
+    def _store(self, flash: Flash, device: Device) -> None:
+        # Before the answer that acknowledges the change goes out: a save answered is kept.
+        try:
+            flash.write(device.flash_image())
+        except OSError as exc:
+            self.log.error("flash_write_failed", file=str(flash.path), error=str(exc))
 
     def _on_event(self, event: Callback) -> None:
         if isinstance(event, PortStatus):
@@ -178,8 +242,14 @@ class DeviceApp:
         )
 
     def reset(self) -> None:
-        """Back to the profile's initial state: a new device, no queued callbacks, empty journal."""
+        """Back to the profile's initial state: a new device, no queued callbacks, empty journal.
+
+        A factory reset: what the device kept in flash is erased too.
+        """
+        self.device.flash_listener = None
         self.device.shutdown()
+        if self.flash is not None:
+            self.flash.erase()
         self.pusher.clear()
         self.journal.clear()
         self.faults.clear()

@@ -10,6 +10,7 @@ import ipaddress
 import os
 import signal
 import sys
+from pathlib import Path
 
 import structlog
 
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--clock", choices=("real", "virtual"), default=env("GOIP_CLOCK", "real"))
     serve.add_argument("--speed", type=float, default=1.0, help="real clock runs X times faster")
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        default=env("GOIP_STATE_DIR") or None,
+        help="keep what the device keeps in flash here across restarts (none: factory-fresh)",
+    )
     serve.add_argument(
         "--no-front",
         action="store_true",
@@ -110,6 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"goip-emulator: --port {args.port} is outside 0-65535", file=sys.stderr)
         return 2
 
+    from emulator.flash import FlashError
     from emulator.server import Server
 
     async def run() -> int:
@@ -122,6 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
             speed=args.speed,
             seed=args.seed,
             front=not args.no_front,
+            state_dir=args.state_dir,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -130,6 +139,10 @@ def _serve(args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
         try:
             urls = await server.start()
+        except FlashError as exc:
+            print(f"goip-emulator: {exc}", file=sys.stderr)
+            await server.stop()
+            return 2
         except OSError as exc:
             print(
                 f"goip-emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}",
@@ -143,7 +156,8 @@ def _serve(args: argparse.Namespace) -> int:
             devices=len(urls),
             clock=args.clock,
             speed=args.speed,
-            seed=server.runtime.seed,
+            seed=server.runtime.effective_seed,
+            state_dir=str(args.state_dir) if args.state_dir else None,
         )
         if not profile.device.control_token and not _is_loopback(args.host):
             log.warning(

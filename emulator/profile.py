@@ -260,7 +260,7 @@ class Profile(_Model):
 
     name: str = "default"
     description: str = ""
-    seed: int = 0
+    seed: int | None = Field(None, description="fixes every random draw; none: drawn and logged")
     start_time: datetime = Field(
         datetime(2026, 1, 1, tzinfo=UTC), description="where the virtual clock starts"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 from aiohttp import web
 
@@ -27,6 +28,7 @@ class Server:
         speed: float = 1.0,
         seed: int | None = None,
         front: bool = True,
+        state_dir: Path | None = None,
     ) -> None:
         if devices < 1:
             raise ValueError(f"devices must be at least 1, got {devices}")
@@ -34,7 +36,7 @@ class Server:
         self.port = port
         self.count = devices
         self.front = front  # False: aiohttp serves every request (emulator/web/front.py)
-        self.runtime = Runtime(profile, make_clock(clock, profile, speed), seed)
+        self.runtime = Runtime(profile, make_clock(clock, profile, speed), seed, state_dir)
         self._runners: list[web.AppRunner] = []
         self.urls: list[str] = []
 

@@ -9,14 +9,15 @@ their own). Commands follow spec 5 as read in INTERPRETATION.md.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from emulator.core import settings as settings_mod
 from emulator.core.calls import Calls
 from emulator.core.codes import SimState
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
-from emulator.core.inbound import Inbound
+from emulator.core.inbound import Inbound, Stored
 from emulator.core.sessions import SessionTable, random_ids
 from emulator.core.settings import Settings
 from emulator.core.sim import (
@@ -34,6 +35,23 @@ from emulator.profile import Profile, SimSpec
 from emulator.wire.ports import LETTERS, PortListError, PortNames, PortRef
 
 MIN_STATUS_PERIOD = 60  # spec 4.1.2: "最小值 60"
+# Odd, so boots -> boots * _BOOT_MIX (mod 2**64) is one-to-one: two boots of one seed
+# never mix in the same value, and a fixed seed still gives one ssrc per boot count.
+_BOOT_MIX = 0x9E3779B97F4A7C15
+
+
+@dataclass(frozen=True, slots=True)
+class FlashImage:
+    """What the device keeps across power loss (INTERPRETATION.md, "Boot"), as plain data.
+
+    The core reads and writes no files: the edge builds a device from the image it
+    kept and stores `Device.flash_image()` each time `flash_listener` is called.
+    """
+
+    boots: int
+    saved: Mapping[str, Any]  # the saved settings (op=save), settings.to_plain
+    inbox: tuple[Stored, ...] | None = None  # None: the profile does not keep the inbox
+    next_sms_id: int = 1
 
 
 class DeviceUnavailable(Exception):
@@ -119,6 +137,7 @@ class Device:
         index: int = 0,
         identity: Identity | None = None,
         session_ids: Callable[[], str] | None = None,
+        flash: FlashImage | None = None,
     ) -> None:
         self.profile = profile
         self.timers = timers
@@ -143,6 +162,8 @@ class Device:
             max_sessions=spec.max_sessions,
         )
         self.saved = self._initial_settings()
+        if flash is not None:
+            self.saved = settings_mod.from_plain(dict(flash.saved), self.saved)
         self.settings = self.saved.copy()
         self.ports = self._build_ports()
         self.sending = Sending(self)
@@ -153,7 +174,11 @@ class Device:
         # rendered entries of dev-status until it moves (a 32x4 device answers it often).
         self.version = 0
         self.ssrc = ""
-        self.boots = 0
+        self.boots = 0 if flash is None else flash.boots
+        # Called after each change of what flash holds (a save, a boot, the kept inbox).
+        self.flash_listener: Callable[[], None] | None = None
+        if flash is not None and flash.inbox is not None and spec.keeps_inbox_on_reboot:
+            self.inbound.restore(flash.inbox, flash.next_sms_id)
         self.unavailable_until: float | None = None
         self._generation = 0
         self._status_timer: TimerHandle | None = None
@@ -220,7 +245,10 @@ class Device:
         """Power on: a new ssrc, status reporting from the settings, every port registers."""
         self.boots += 1
         self.version += 1
-        self.ssrc = f"{self.rng.getrandbits(64):016x}"
+        # The boot count is mixed in so that a process start with a fixed seed, which
+        # draws what the previous start drew, still shows a new ssrc (spec 8.1 step 3).
+        mix = self.boots * _BOOT_MIX % 2**64
+        self.ssrc = f"{self.rng.getrandbits(64) ^ mix:016x}"
         self.unavailable_until = None
         for port in self.ports:
             port.failed.clear()
@@ -228,6 +256,29 @@ class Device:
                 slot.fault = None  # what the device saw was in RAM
             self._activate(port)
         self._restart_status_timer()
+        self.flash_changed()
+
+    # -- flash ------------------------------------------------------------------
+
+    def flash_image(self) -> FlashImage:
+        """What a power loss now would leave: saved settings, boot count, kept inbox."""
+        if not self.profile.device.keeps_inbox_on_reboot:
+            return FlashImage(self.boots, settings_mod.to_plain(self.saved))
+        return FlashImage(
+            self.boots,
+            settings_mod.to_plain(self.saved),
+            tuple(self.inbound.inbox),
+            self.inbound.next_id,
+        )
+
+    def flash_changed(self) -> None:
+        if self.flash_listener is not None:
+            self.flash_listener()
+
+    def inbox_changed(self) -> None:
+        """The inbox is in flash only when the profile says the device stores it."""
+        if self.profile.device.keeps_inbox_on_reboot:
+            self.flash_changed()
 
     # -- time -----------------------------------------------------------------
 
@@ -523,6 +574,7 @@ class Device:
 
     def save(self) -> None:
         self.saved = self.settings.copy()
+        self.flash_changed()
 
     def reboot(self) -> None:
         """Unreachable for reboot_time, then boot with the saved settings."""

@@ -146,6 +146,7 @@ class Inbound:
         if len(self.inbox) > self.device.profile.inbox.capacity:
             self.inbox.popleft()
             self.dropped += 1
+        self.device.inbox_changed()
         self._push(sms)
         return stored.id
 
@@ -175,7 +176,13 @@ class Inbound:
         if delete and found:
             gone = {s.id for s in found}
             self.inbox = deque(s for s in self.inbox if s.id not in gone)
+            self.device.inbox_changed()
         return found, next_sms
+
+    def restore(self, kept: tuple[Stored, ...], next_id: int) -> None:
+        """The inbox read back from flash at a boot, the newest `capacity` entries."""
+        self.inbox = deque(kept[-self.device.profile.inbox.capacity :])
+        self.next_id = max(next_id, self.inbox[-1].id + 1 if self.inbox else 1)
 
     def reboot(self) -> None:
         """RAM is lost; the inbox survives only where the device stores it in flash."""

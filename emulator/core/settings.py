@@ -142,6 +142,40 @@ def parse_value(settings: Settings, name: str, value: Any) -> tuple[str, int | N
         raise SettingError(f"{name}: {exc}") from None
 
 
+def to_plain(settings: Settings) -> dict[str, Any]:
+    """Every setting as JSON-ready data, for the device's flash (see from_plain)."""
+    return {
+        name: list(value) if name in ARRAYS else value
+        for name, value in ((f.name, getattr(settings, f.name)) for f in fields(Settings))
+    }
+
+
+def from_plain(data: dict[str, Any], base: Settings) -> Settings:
+    """Settings read back from flash over `base`, each value checked as `set` checks it.
+
+    A setting missing from `data` keeps its value in `base` (flash written by an
+    emulator that knew fewer settings); an unknown one, a bad value or an array of
+    another length raises SettingError naming it, so damaged flash is never
+    half-applied.
+    """
+    settings = base.copy()
+    for name, value in data.items():
+        if name not in _PARSERS:
+            raise SettingError(f"unknown setting {name!r}")
+        try:
+            if name in ARRAYS:
+                length = len(getattr(base, name))
+                if not isinstance(value, list) or len(value) != length:
+                    raise SettingError(f"expected a list of {length}, got {value!r}")
+                parsed: Any = [_PARSERS[name](item) for item in value]
+            else:
+                parsed = _PARSERS[name](value)
+        except SettingError as exc:
+            raise SettingError(f"{name}: {exc}") from None
+        setattr(settings, name, parsed)
+    return settings
+
+
 def apply(settings: Settings, key: str, index: int | None, value: Any) -> None:
     if index is None:
         setattr(settings, key, value)
