@@ -163,7 +163,8 @@ async def test_every_callback_is_delivered_in_order_once_the_receiver_recovers(
     await gw.advance(600)  # far beyond the backoff of BAD failures
 
     # Order kept, each callback accepted once.
-    assert _ports(rec.accepted) == [(1, 12), (2, 12), (3, 12), (4, 12)]
+    locked = "12 Locked by User"
+    assert _ports(rec.accepted) == [(1, locked), (2, locked), (3, locked), (4, locked)]
     entries = gw.journal("callback")
     failed = [e for e in entries if e["outcome"] == "failed"]
     assert [e["attempt"] for e in failed] == list(range(1, BAD + 1))
