@@ -97,26 +97,30 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--alert-ratio", type=float, default=None)
     p.add_argument("--answer-ratio", type=float, default=None)
 
+    p = sub.add_parser("faults", help="list the HTTP faults and their hits (--clear: remove)")
+    common(p)
+    p.add_argument(
+        "--clear",
+        nargs="?",
+        type=int,
+        const=0,
+        default=None,
+        metavar="ID",
+        help="remove fault ID, or every fault",
+    )
+
     p = sub.add_parser(
-        "faults",
-        help="HTTP faults on the device API: list, add, clear",
-        description="With no action, lists the faults and their hits.",
+        "fault",
+        help="an HTTP fault on the device API, e.g. fault error --status 503 --count 3",
     )
     common(p)
-    actions = p.add_subparsers(dest="fault_action")
-    add = actions.add_parser(
-        "add",
-        help="e.g. faults add error --status 503 --endpoint goip_post_sms --count 3",
-    )
-    add.add_argument("action", choices=("error", "drop", "delay"))
-    add.add_argument("--status", type=int, default=None, help="HTTP status for error (500)")
-    add.add_argument("--delay-ms", type=_span, default=None, metavar="MS|MIN-MAX", help="for delay")
-    add.add_argument("--endpoint", default=None, help="e.g. goip_post_sms; all when absent")
-    add.add_argument("--count", type=int, default=None, help="this many requests")
-    add.add_argument("--duration", type=float, default=None, help="device seconds")
-    add.add_argument("--fraction", type=float, default=None, help="share of requests, 0-1")
-    clear = actions.add_parser("clear", help="remove one fault by id, or all")
-    clear.add_argument("id", nargs="?", type=int, default=None)
+    p.add_argument("action", choices=("error", "drop", "delay"))
+    p.add_argument("--status", type=int, default=None, help="HTTP status for error (500)")
+    p.add_argument("--delay-ms", type=_span, default=None, metavar="MS|MIN-MAX", help="for delay")
+    p.add_argument("--endpoint", default=None, help="e.g. goip_post_sms; all when absent")
+    p.add_argument("--count", type=int, default=None, help="this many requests")
+    p.add_argument("--duration", type=float, default=None, help="device seconds")
+    p.add_argument("--fraction", type=float, default=None, help="share of requests, 0-1")
 
     p = sub.add_parser(
         "send-sms",
@@ -143,7 +147,18 @@ def _span(text: str) -> float | list[float]:
         raise argparse.ArgumentTypeError(f"{text!r} is not N or MIN-MAX") from None
 
 
-VERBS = ("inject-sms", "sim", "advance", "state", "journal", "reset", "calls", "faults", "send-sms")
+VERBS = (
+    "inject-sms",
+    "sim",
+    "advance",
+    "state",
+    "journal",
+    "reset",
+    "calls",
+    "faults",
+    "fault",
+    "send-sms",
+)
 
 
 def run_verb(args: argparse.Namespace) -> int:
@@ -180,7 +195,7 @@ def run_verb(args: argparse.Namespace) -> int:
             print("reset")
         elif args.command == "calls":
             return _calls(args)
-        elif args.command == "faults":
+        elif args.command in ("faults", "fault"):
             return _faults(args)
         elif args.command == "send-sms":
             return _send_sms(args)
@@ -298,23 +313,23 @@ def _calls(args: argparse.Namespace) -> int:
         if value is not None:
             body[name] = value
     doc = _call(args, "POST", "calls", body)
-    for port, queued in doc["queued"].items():
-        print(f"port {port}: {queued} call(s) queued")
+    placed = args.count or 1
+    for port in doc["ports"]:
+        print(f"port {port}: {placed} call(s) placed")
     return 0
 
 
 def _faults(args: argparse.Namespace) -> int:
-    if args.fault_action == "add":
+    if args.command == "fault":
         body: dict[str, Any] = {"action": args.action}
         for name in ("status", "delay_ms", "endpoint", "count", "duration", "fraction"):
             value = getattr(args, name)
             if value is not None:
                 body[name] = value
         print(fault_line(_call(args, "POST", "faults", body)))
-    elif args.fault_action == "clear":
-        path = "faults" if args.id is None else f"faults/{args.id}"
-        doc = _call(args, "DELETE", path)
-        print(f"{doc['cleared']} fault(s) cleared")
+    elif args.clear is not None:
+        path = f"faults/{args.clear}" if args.clear else "faults"
+        print(f"{_call(args, 'DELETE', path)['cleared']} fault(s) cleared")
     else:
         for fault in _call(args, "GET", "faults")["faults"]:
             print(fault_line(fault))
