@@ -13,12 +13,12 @@ import pytest
 README = Path(__file__).parents[2] / "README.md"
 
 
-def readme_example() -> str:
-    """The first Python block of the README's "From Python tests" section."""
-    section = README.read_text().split("## From Python tests", 1)[1]
-    match = re.search(r"```python\n(.*?)```", section, re.S)
-    assert match, "the README lost its pytest example"
-    return match.group(1)
+def readme_examples() -> list[str]:
+    """The Python blocks of the README's "From Python tests" section."""
+    section = README.read_text().split("## From Python tests", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) >= 2, "the README lost its pytest examples"
+    return blocks
 
 
 USER_TESTS = """
@@ -94,7 +94,8 @@ MODES = {
 
 def run_user_project(tmp_path: Path, ini: str, *options: str) -> subprocess.CompletedProcess:
     (tmp_path / "pytest.ini").write_text(f"[pytest]\n{ini}\n")
-    (tmp_path / "test_readme.py").write_text(readme_example())
+    for index, block in enumerate(readme_examples()):
+        (tmp_path / f"test_readme_{index}.py").write_text(block)
     (tmp_path / "test_user.py").write_text(USER_TESTS)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-s", *options],
@@ -112,7 +113,10 @@ def test_readme_example_and_fixtures_in_each_mode(tmp_path, mode):
     result = run_user_project(tmp_path, ini, *options)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-4000:]
-    assert re.search(r"\b7 passed\b", out), out[-4000:]
+    tests = USER_TESTS.count("\ndef test_") + USER_TESTS.count("\nasync def test_")
+    tests += sum(len(re.findall(r"^(?:async )?def test_", b, re.M)) for b in readme_examples())
+    assert tests == 8
+    assert re.search(rf"\b{tests} passed\b", out), out[-4000:]
     assert "sim_event" not in out  # -s shows what is logged: info stays quiet
 
 
