@@ -18,6 +18,8 @@ def readme_examples() -> list[str]:
     section = README.read_text().split("## From Python tests", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(blocks) >= 2, "the README lost its pytest examples"
+    assert blocks[0].startswith("async def test_")  # the first one shows the async fixtures
+    assert all(len(b.strip().splitlines()) < 20 for b in blocks)  # examples, not programs
     return blocks
 
 
