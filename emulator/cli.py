@@ -19,6 +19,9 @@ from emulator.client_cli import VERBS, add_verbs, run_verb
 from emulator.logs import configure
 from emulator.profile import ProfileError, bundled_profiles, load_profile
 
+CLOCKS = ("real", "virtual")
+EXIT_USAGE = 2
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -36,8 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default=env("GOIP_HOST", "127.0.0.1"), help="address to bind (127.0.0.1)"
     )
+    # GOIP_PORT and GOIP_CLOCK are read when serve runs: a bad value is serve's error,
+    # not a traceback of every command.
     serve.add_argument(
-        "--port", type=int, default=int(env("GOIP_PORT", "8080")), help="0 picks a free port"
+        "--port", type=int, default=None, help="0 picks a free port (GOIP_PORT, 8080)"
     )
     serve.add_argument("--devices", type=int, default=1, help="fleet size; device i on port+i")
     serve.add_argument(
@@ -45,8 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         default=env("GOIP_CONTROL_TOKEN"),
         help="protect /_emulator/ with this token (overrides the profile's)",
     )
-    serve.add_argument("--clock", choices=("real", "virtual"), default=env("GOIP_CLOCK", "real"))
-    serve.add_argument("--speed", type=float, default=1.0, help="real clock runs X times faster")
+    serve.add_argument(
+        "--clock", choices=CLOCKS, default=None, help="real or virtual (GOIP_CLOCK, real)"
+    )
+    serve.add_argument(
+        "--speed", type=float, default=None, help="the real clock runs X times faster (1)"
+    )
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
     serve.add_argument(
         "--state-dir",
@@ -78,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe is found here, not at exit
+    except BrokenPipeError:
+        # The reader went away (`state --json | head`): like any Unix tool, stop quietly.
+        # stdout goes to /dev/null so the interpreter's flush at exit finds nothing to say.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
+    return code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
     if args.command == "validate":
@@ -96,26 +118,49 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _usage_error(message: str) -> int:
+    print(f"goip-emulator: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _serve(args: argparse.Namespace) -> int:
+    """Startup problems are one line on stderr and exit code 2, never a traceback."""
+    if args.port is None:
+        raw = os.environ.get("GOIP_PORT", "8080")
+        try:
+            args.port = int(raw)
+        except ValueError:
+            return _usage_error(f"GOIP_PORT={raw!r} is not a port number (0-65535)")
+    if args.clock is None:
+        args.clock = os.environ.get("GOIP_CLOCK", "real")
+        if args.clock not in CLOCKS:
+            return _usage_error(f"GOIP_CLOCK={args.clock!r} is not one of {', '.join(CLOCKS)}")
+    if args.speed is not None and args.clock == "virtual":
+        return _usage_error(
+            "--speed applies to the real clock; a virtual clock moves only when told "
+            "(/_emulator/clock/advance)"
+        )
+    speed = 1.0 if args.speed is None else args.speed
+    if speed <= 0:
+        return _usage_error(f"--speed must be positive, got {speed}")
+    if args.devices < 1:
+        return _usage_error(f"--devices must be at least 1, got {args.devices}")
+    if not 0 <= args.port <= 65535:
+        return _usage_error(f"--port {args.port} is outside 0-65535")
+    if args.port and args.port + args.devices - 1 > 65535:
+        return _usage_error(f"--devices {args.devices} from port {args.port} go beyond 65535")
     configure(args.log_format, args.log_level)
     log = structlog.get_logger("emulator")
     try:
         profile = load_profile(args.profile)
     except ProfileError as exc:
-        print(f"goip-emulator: cannot load profile\n{exc}", file=sys.stderr)
-        return 2
+        more = len(exc.problems) - 1
+        tail = f" (and {more} more: goip-emulator validate shows them all)" if more > 0 else ""
+        first = exc.problems[0] if exc.problems else str(exc)
+        return _usage_error(f"cannot load profile: {first}{tail}")
     if args.control_token:
         device = profile.device.model_copy(update={"control_token": args.control_token})
         profile = profile.model_copy(update={"device": device})
-    if args.speed <= 0:
-        print(f"goip-emulator: --speed must be positive, got {args.speed}", file=sys.stderr)
-        return 2
-    if args.devices < 1:
-        print(f"goip-emulator: --devices must be at least 1, got {args.devices}", file=sys.stderr)
-        return 2
-    if not 0 <= args.port <= 65535:
-        print(f"goip-emulator: --port {args.port} is outside 0-65535", file=sys.stderr)
-        return 2
 
     from emulator.flash import FlashError
     from emulator.server import Server
@@ -127,7 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             devices=args.devices,
             clock=args.clock,
-            speed=args.speed,
+            speed=speed,
             seed=args.seed,
             front=not args.no_front,
             state_dir=args.state_dir,
@@ -144,18 +189,15 @@ def _serve(args: argparse.Namespace) -> int:
             await server.stop()
             return 2
         except OSError as exc:
-            print(
-                f"goip-emulator: cannot listen on {args.host}:{args.port}: {exc.strerror}",
-                file=sys.stderr,
-            )
             await server.stop()
-            return 1
+            why = exc.strerror or str(exc)
+            return _usage_error(f"cannot listen on {args.host}:{args.port}: {why}")
         log.info(
             "serving",
             profile=profile.name,
             devices=len(urls),
             clock=args.clock,
-            speed=args.speed,
+            speed=speed,
             seed=server.runtime.effective_seed,
             state_dir=str(args.state_dir) if args.state_dir else None,
         )
@@ -181,7 +223,10 @@ def _serve(args: argparse.Namespace) -> int:
         await server.stop()
         return 0
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers are in place
+        return 130
 
 
 def _is_loopback(host: str) -> bool:

@@ -9,18 +9,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
+
+from emulator.core.device import SIM_EVENTS
 
 DEFAULT_URL = os.environ.get("GOIP_URL", "http://127.0.0.1:8080")
 EXIT_REFUSED, EXIT_UNREACHABLE = 1, 3
 
 
 class Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    """The emulator answered no; `status` is the HTTP status when that says it."""
+
+    def __init__(self, status: int | None, reason: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
@@ -46,10 +52,15 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("text")
     p.add_argument("--recipient", default=None)
 
-    p = sub.add_parser("sim", help="a SIM event on a slot, e.g. sim 3B block")
+    events = ", ".join(SIM_EVENTS)
+    p = sub.add_parser(
+        "sim",
+        help="a SIM event on a slot, e.g. sim 3B block",
+        description=f"A SIM event on a slot. Events: {events}.",
+    )
     common(p)
-    p.add_argument("slot")
-    p.add_argument("event")
+    p.add_argument("slot", help="port and slot, e.g. 3B or 3.02")
+    p.add_argument("event", help=f"one of: {events}")
     p.add_argument("--value", type=int, default=None, help="signal value 0-31")
     p.add_argument("--amount", type=float, default=None, help="top-up amount")
 
@@ -70,8 +81,84 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
 
+    p = sub.add_parser("reset", help="back to the profile's initial state (the clock keeps time)")
+    common(p)
 
-VERBS = ("inject-sms", "sim", "advance", "state", "journal")
+    p = sub.add_parser(
+        "calls",
+        help="voice calls on ports, e.g. calls 3 --count 2 --talk 30-90",
+        description="Voice calls on ports; spans are seconds, N or MIN-MAX.",
+    )
+    common(p)
+    p.add_argument("port", help="ports: 1, 1-4, all")
+    p.add_argument("--count", type=int, default=None)
+    for name in ("interval", "pdd", "ring", "talk"):
+        p.add_argument(f"--{name}", type=_span, default=None, metavar="N|MIN-MAX")
+    p.add_argument("--alert-ratio", type=float, default=None)
+    p.add_argument("--answer-ratio", type=float, default=None)
+
+    p = sub.add_parser("faults", help="list the HTTP faults and their hits (--clear: remove)")
+    common(p)
+    p.add_argument(
+        "--clear",
+        nargs="?",
+        type=int,
+        const=0,
+        default=None,
+        metavar="ID",
+        help="remove fault ID, or every fault",
+    )
+
+    p = sub.add_parser(
+        "fault",
+        help="an HTTP fault on the device API, e.g. fault error --status 503 --count 3",
+    )
+    common(p)
+    p.add_argument("action", choices=("error", "drop", "delay"))
+    p.add_argument("--status", type=int, default=None, help="HTTP status for error (500)")
+    p.add_argument("--delay-ms", type=_span, default=None, metavar="MS|MIN-MAX", help="for delay")
+    p.add_argument("--endpoint", default=None, help="e.g. goip_post_sms; all when absent")
+    p.add_argument("--count", type=int, default=None, help="this many requests")
+    p.add_argument("--duration", type=float, default=None, help="device seconds")
+    p.add_argument("--fraction", type=float, default=None, help="share of requests, 0-1")
+
+    p = sub.add_parser(
+        "send-sms",
+        help="send an SMS through the device API (goip_post_sms), e.g. send-sms 1555 hi",
+        description="Sends one task through /goip_post_sms.html as a platform would; exits 1 "
+        "when the device refuses it.",
+    )
+    common(p)
+    p.add_argument("to", help="recipients, comma-separated")
+    p.add_argument("text")
+    p.add_argument("--from", dest="ports", default=None, help="ports to send from, e.g. 1-4")
+    p.add_argument("--tid", type=int, default=None, help="task id (random when absent)")
+    p.add_argument("--sr-url", default=None, help="where the status-report goes")
+    p.add_argument("--username", default=os.environ.get("GOIP_USERNAME", "root"))
+    p.add_argument("--password", default=os.environ.get("GOIP_PASSWORD", "root"))
+
+
+def _span(text: str) -> float | list[float]:
+    """'30' or '30-90' (seconds or milliseconds): a number or [min, max]."""
+    low, sep, high = text.partition("-")
+    try:
+        return [float(low), float(high)] if sep else float(low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N or MIN-MAX") from None
+
+
+VERBS = (
+    "inject-sms",
+    "sim",
+    "advance",
+    "state",
+    "journal",
+    "reset",
+    "calls",
+    "faults",
+    "fault",
+    "send-sms",
+)
 
 
 def run_verb(args: argparse.Namespace) -> int:
@@ -80,7 +167,10 @@ def run_verb(args: argparse.Namespace) -> int:
             body: dict[str, Any] = {"port": args.port, "sender": args.sender, "text": args.text}
             if args.recipient:
                 body["recipient"] = args.recipient
-            _print_json(_call(args, "POST", "sms", body))
+            doc = _call(args, "POST", "sms", body)
+            if doc.get("outcome") == "refused":
+                raise Refused(None, f"SMS refused: {doc.get('reason', '')}")
+            _print_json(doc)
         elif args.command == "sim":
             body = {"event": args.event}
             if args.value is not None:
@@ -100,8 +190,18 @@ def run_verb(args: argparse.Namespace) -> int:
                 print(state_table(doc))
         elif args.command == "journal":
             return _journal(args)
+        elif args.command == "reset":
+            _call(args, "POST", "reset", {})
+            print("reset")
+        elif args.command == "calls":
+            return _calls(args)
+        elif args.command in ("faults", "fault"):
+            return _faults(args)
+        elif args.command == "send-sms":
+            return _send_sms(args)
     except Refused as exc:
-        print(f"goip-emulator: refused (HTTP {exc.status}): {exc.reason}", file=sys.stderr)
+        http = f" (HTTP {exc.status})" if exc.status else ""
+        print(f"goip-emulator: refused{http}: {exc.reason}", file=sys.stderr)
         return EXIT_REFUSED
     except Unreachable as exc:
         print(f"goip-emulator: {exc}", file=sys.stderr)
@@ -112,7 +212,12 @@ def run_verb(args: argparse.Namespace) -> int:
 def _call(
     args: argparse.Namespace, method: str, path: str, body: Any = None, query: str = ""
 ) -> Any:
-    url = f"{args.url.rstrip('/')}/_emulator/{path}{query}"
+    """A control API call: its JSON answer, or Refused / Unreachable."""
+    return _request(args, method, f"/_emulator/{path}{query}", body)
+
+
+def _request(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+    url = f"{args.url.rstrip('/')}{path}"
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
@@ -120,7 +225,7 @@ def _call(
         request.add_header("X-Emulator-Token", args.token)
     try:
         with urllib.request.urlopen(request, timeout=30) as resp:
-            return json.loads(resp.read() or b"null")
+            raw = resp.read()
     except urllib.error.HTTPError as exc:
         raw = exc.read()
         try:
@@ -128,12 +233,16 @@ def _call(
         except (ValueError, AttributeError):
             reason = raw.decode("utf-8", "replace") or exc.reason
         raise Refused(exc.code, str(reason)) from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # ValueError: not a URL
         why = getattr(exc, "reason", exc)
         raise Unreachable(
             f"nothing answers at {args.url} ({why}); start one with `goip-emulator serve` "
             "or pass --url"
         ) from None
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        raise Refused(None, f"the answer is not JSON: {raw[:200]!r}") from None
 
 
 def state_table(doc: dict[str, Any]) -> str:
@@ -195,6 +304,73 @@ def _journal(args: argparse.Namespace) -> int:
             time.sleep(args.interval)
         except KeyboardInterrupt:
             return 0
+
+
+def _calls(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"port": args.port}
+    for name in ("count", "interval", "pdd", "ring", "talk", "alert_ratio", "answer_ratio"):
+        value = getattr(args, name)
+        if value is not None:
+            body[name] = value
+    doc = _call(args, "POST", "calls", body)
+    placed = args.count or 1
+    for port in doc["ports"]:
+        print(f"port {port}: {placed} call(s) placed")
+    return 0
+
+
+def _faults(args: argparse.Namespace) -> int:
+    if args.command == "fault":
+        body: dict[str, Any] = {"action": args.action}
+        for name in ("status", "delay_ms", "endpoint", "count", "duration", "fraction"):
+            value = getattr(args, name)
+            if value is not None:
+                body[name] = value
+        print(fault_line(_call(args, "POST", "faults", body)))
+    elif args.clear is not None:
+        path = f"faults/{args.clear}" if args.clear else "faults"
+        print(f"{_call(args, 'DELETE', path)['cleared']} fault(s) cleared")
+    else:
+        for fault in _call(args, "GET", "faults")["faults"]:
+            print(fault_line(fault))
+    return 0
+
+
+def fault_line(fault: dict[str, Any]) -> str:
+    what = fault["action"]
+    if what == "error":
+        what += f" {fault.get('status')}"
+    elif what == "delay":
+        what += f" {fault.get('delay_ms')} ms"
+    limits = [f"on {fault.get('endpoint') or 'every endpoint'}"]
+    if fault.get("remaining") is not None:
+        limits.append(f"{fault['remaining']} left")
+    if fault.get("fraction", 1) != 1:
+        limits.append(f"fraction {fault['fraction']}")
+    state = "active" if fault.get("active") else "spent"
+    return f"#{fault['id']} {what} {' '.join(limits)}, {fault.get('hits', 0)} hit(s), {state}"
+
+
+def _send_sms(args: argparse.Namespace) -> int:
+    # A random tid: two quick runs must not meet "13 Duplicated TaskId".
+    tid = args.tid if args.tid is not None else random.randint(1, 2**31 - 1)
+    task: dict[str, Any] = {"tid": tid, "to": args.to, "sms": args.text}
+    if args.ports:
+        task["from"] = args.ports
+    body: dict[str, Any] = {"type": "send-sms", "task_num": 1, "tasks": [task]}
+    if args.sr_url:
+        body["sr_url"] = args.sr_url
+    query = urllib.parse.urlencode({"username": args.username, "password": args.password})
+    doc = _request(args, "POST", f"/goip_post_sms.html?{query}", body)
+    if not isinstance(doc, dict) or doc.get("code") not in (0, 200):
+        reason = doc.get("reason", doc) if isinstance(doc, dict) else doc
+        code = doc.get("code") if isinstance(doc, dict) else "?"
+        raise Refused(None, f"code {code}: {reason}")
+    [answer] = doc["status"]
+    if not str(answer["status"]).startswith("0 "):
+        raise Refused(None, f"tid {answer['tid']}: {answer['status']}")
+    print(f"tid {answer['tid']}: {answer['status']}")
+    return 0
 
 
 def _print_json(doc: Any) -> None:

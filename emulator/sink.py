@@ -1,4 +1,9 @@
-"""`goip-emulator sink`: a callback receiver that prints every callback, readably."""
+"""`goip-emulator sink`: a callback receiver that prints every callback, readably.
+
+Received texts are shown decoded (base64 of UTF-8 on the wire, the header block of
+`quirks.recv_sms_headers` split off). With --json, stdout carries one JSON object per
+callback and nothing else: the banner goes to stderr.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import contextlib
 import json
 import signal
 import sys
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from emulator.server import bound_port
+from emulator.testing import ReceivedSms, received_sms
 
 
 def summary(doc: Any) -> str:
@@ -40,8 +48,33 @@ def summary(doc: Any) -> str:
     return str(kind)
 
 
-def make_sink_app(as_json: bool = False, out: Any = None) -> web.Application:
+def sms_line(sms: ReceivedSms) -> str:
+    """One received SMS (or delivery report) as a person reads it."""
+    what = "delivery report" if sms.is_report else "sms"
+    line = f"  {what} on {sms.port} from {sms.sender} to {sms.recipient}: {sms.text!r}"
+    if sms.headers:
+        line += "  [" + ", ".join(f"{k}: {v}" for k, v in sms.headers.items()) + "]"
+    return line
+
+
+def make_sink_app(
+    as_json: bool = False, out: Any = None, on_closed: Callable[[], None] | None = None
+) -> web.Application:
+    """The receiver; `on_closed` is called when the output is a pipe nobody reads."""
     stream = out or sys.stdout
+
+    def show(doc: Any, request: web.Request, stamp: str) -> None:
+        texts = received_sms(doc)
+        if as_json:
+            line: dict[str, Any] = {"time": stamp, "path": request.path_qs, "body": doc}
+            if texts:
+                line["sms"] = [asdict(sms) for sms in texts]
+            print(json.dumps(line, ensure_ascii=False), file=stream, flush=True)
+            return
+        print(f"{stamp} {request.method} {request.path_qs}  {summary(doc)}", file=stream)
+        for sms in texts:
+            print(sms_line(sms), file=stream)
+        print(json.dumps(doc, ensure_ascii=False, indent=2), file=stream, flush=True)
 
     async def receive(request: web.Request) -> web.Response:
         raw = await request.read()
@@ -50,12 +83,11 @@ def make_sink_app(as_json: bool = False, out: Any = None) -> web.Application:
             doc: Any = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             doc = raw.decode("utf-8", "replace")
-        if as_json:
-            line = {"time": stamp, "path": request.path_qs, "body": doc}
-            print(json.dumps(line, ensure_ascii=False), file=stream, flush=True)
-        else:
-            print(f"{stamp} {request.method} {request.path_qs}  {summary(doc)}", file=stream)
-            print(json.dumps(doc, ensure_ascii=False, indent=2), file=stream, flush=True)
+        try:
+            show(doc, request, stamp)
+        except BrokenPipeError:
+            if on_closed is not None:
+                on_closed()
         return web.json_response({"code": 0, "reason": "OK"})
 
     app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -65,13 +97,16 @@ def make_sink_app(as_json: bool = False, out: Any = None) -> web.Application:
 
 def run_sink(host: str, port: int, as_json: bool = False) -> int:
     async def run() -> None:
-        runner = web.AppRunner(make_sink_app(as_json), access_log=None, handle_signals=False)
+        stop = asyncio.Event()
+        app = make_sink_app(as_json, on_closed=stop.set)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = bound_port(site)
-        print(f"sink listening on http://{host}:{bound}/", flush=True)
-        stop = asyncio.Event()
+        # Machines read stdout under --json: there it holds the callbacks alone.
+        banner = sys.stderr if as_json else sys.stdout
+        print(f"sink listening on http://{host}:{bound}/", file=banner, flush=True)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
@@ -85,5 +120,7 @@ def run_sink(host: str, port: int, as_json: bool = False) -> int:
         print(
             f"goip-emulator sink: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr
         )
-        return 1
+        return 2
+    except KeyboardInterrupt:
+        return 130
     return 0

@@ -7,25 +7,35 @@
 
 `Emulator` serves a real device on 127.0.0.1 (a free port) inside the running event
 loop and drives it through the same control API a script would use over HTTP.
-Installed with the package, the pytest plugin (entry point `pytest11`) provides the
-fixtures `goip_emulator` (a virtual-clock device on the default profile, credentials
-filled in) and `goip_receiver`; async fixtures need pytest-asyncio or pytest-aiohttp.
+`SyncEmulator` runs one on a thread of its own, with its own event loop, for code that
+blocks (requests, Django, Celery): its methods are plain calls.
+Installed with the package, the pytest plugin (entry point `pytest11`, emulator/pytest_plugin.py)
+provides the fixtures `goip_emulator`, `goip_receiver`, `goip_emulator_factory` and their
+`_sync` twins.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import contextlib
 import json
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
 
 from emulator.profile import Profile, load_profile
 from emulator.server import Server, bound_port
+
+T = TypeVar("T")
+CLOCKS = ("real", "virtual")
 
 
 class ControlError(Exception):
@@ -51,7 +61,10 @@ class Emulator:
         host: str = "127.0.0.1",
         front: bool = True,
     ) -> None:
+        if clock not in CLOCKS:
+            raise ValueError(f"clock: {clock!r} is not one of {', '.join(CLOCKS)}")
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        self.clock = clock
         self._server = Server(
             self.profile,
             host=host,
@@ -119,6 +132,20 @@ class Emulator:
         body = {"port": port, "sender": sender, "text": text, **extra}
         return await self._control("POST", "sms", device, json=body)
 
+    async def place_calls(self, port: str, device: int = 0, **plan: Any) -> Any:
+        """Voice calls on ports, e.g. place_calls("3", count=2, talk=[30, 60])."""
+        return await self._control("POST", "calls", device, json={"port": port, **plan})
+
+    async def add_fault(self, action: str, device: int = 0, **spec: Any) -> dict[str, Any]:
+        """An HTTP fault on the device API, e.g. add_fault("error", status=503, count=2)."""
+        return dict(await self._control("POST", "faults", device, json={"action": action, **spec}))
+
+    async def faults(self, device: int = 0) -> list[dict[str, Any]]:
+        return list((await self._control("GET", "faults", device))["faults"])
+
+    async def clear_faults(self, device: int = 0) -> int:
+        return int((await self._control("DELETE", "faults", device))["cleared"])
+
     async def journal(
         self, kind: str | None = None, type: str | None = None, since: int = 0, device: int = 0
     ) -> list[dict[str, Any]]:
@@ -133,8 +160,40 @@ class Emulator:
     async def state(self, device: int = 0) -> dict[str, Any]:
         return dict(await self._control("GET", "state", device))
 
+    async def health(self, device: int = 0) -> dict[str, Any]:
+        return dict(await self._control("GET", "health", device))
+
     async def reset(self, device: int = 0) -> None:
         await self._control("POST", "reset", device, json={})
+
+    async def wait_ready(
+        self, timeout: float = 600, device: int = 0, step: float = 1
+    ) -> dict[str, Any]:
+        """Wait until every current SIM has registered (after the start or a reboot).
+
+        Polls /_emulator/health until it reports `registering` 0, moving a virtual clock
+        on by `step` seconds between polls (a real clock is waited for). `timeout` counts
+        device seconds under a virtual clock, real seconds otherwise. A health answer
+        without `registering` is taken as ready once its status is "ok". Returns the last
+        health answer; TimeoutError when the SIMs are still registering at the timeout.
+        """
+        virtual = self.clock == "virtual"
+        waited = 0.0
+        started = time.monotonic()
+        while True:
+            doc = await self.health(device)
+            if doc.get("status") == "ok" and not doc.get("registering", 0):
+                return doc
+            if virtual:
+                if waited >= timeout:
+                    break
+                await self.advance(step, device)
+                waited += step
+            else:
+                if time.monotonic() - started >= timeout:
+                    break
+                await asyncio.sleep(0.05)
+        raise TimeoutError(f"device {device} still registering after {timeout} s: {doc}")
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -158,6 +217,64 @@ class Emulator:
                 reason = doc.get("reason", text) if isinstance(doc, dict) else text
                 raise ControlError(resp.status, str(reason))
             return doc
+
+
+@dataclass(frozen=True)
+class ReceivedSms:
+    """One entry of a recv-sms callback, its text decoded (spec 7.2.3).
+
+    `text` is the message (base64 of UTF-8 on the wire); under the firmware quirk
+    `recv_sms_headers` the block in front of it ("Sender: ...", "SMSC: ...") is split off
+    into `headers`. A delivery report (flag 1) keeps its "<code> <scts>" as `text`.
+    """
+
+    flag: int
+    port: str
+    ts: int
+    sender: str
+    recipient: str
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_report(self) -> bool:
+        return self.flag == 1
+
+
+def decode_sms_entry(entry: Any) -> ReceivedSms:
+    """[flag, port, ts, sender, recipient, content] as the device pushes it, decoded."""
+    flag, port, ts, sender, recipient, content = (list(entry) + [""] * 6)[:6]
+    text = str(content)
+    headers: dict[str, str] = {}
+    if flag != 1:
+        # A firmware that sends the text as it is: show it as it came.
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            text = base64.b64decode(text, validate=True).decode("utf-8")
+        text, headers = split_headers(text)
+    return ReceivedSms(
+        int(flag or 0), str(port), int(ts or 0), str(sender), str(recipient), text, headers
+    )
+
+
+def split_headers(text: str) -> tuple[str, dict[str, str]]:
+    """The text and its header block, when it starts with one (`recv_sms_headers`)."""
+    if not text.startswith("Sender:"):
+        return text, {}
+    head, sep, body = text.partition("\r\n\r\n")
+    if not sep:
+        return text, {}
+    headers = {}
+    for line in head.split("\r\n"):
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    return body, headers
+
+
+def received_sms(doc: Any) -> list[ReceivedSms]:
+    """Every SMS of a recv-sms callback body, decoded; [] for any other body."""
+    if not isinstance(doc, dict) or doc.get("type") != "recv-sms":
+        return []
+    return [decode_sms_entry(e) for e in doc.get("sms") or [] if isinstance(e, list)]
 
 
 @dataclass
@@ -194,6 +311,10 @@ class CallbackReceiver:
         return [
             c.doc for c in self.received if isinstance(c.doc, dict) and c.doc.get("type") == kind
         ]
+
+    def sms(self) -> list[ReceivedSms]:
+        """Every SMS and delivery report pushed in recv-sms callbacks, texts decoded."""
+        return [sms for c in self.received for sms in received_sms(c.doc)]
 
     async def wait_for(
         self, predicate: Callable[[CallbackReceiver], bool], timeout: float = 10
@@ -235,3 +356,204 @@ class CallbackReceiver:
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+class _LoopThread:
+    """An event loop running on a daemon thread; coroutines are handed to it."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
+
+
+class SyncEmulator:
+    """An `Emulator` on its own thread and event loop, driven by plain (blocking) calls.
+
+    For code under test that blocks: `requests`, Django views, Celery tasks. The device
+    answers while the test's thread waits, since nothing shares the test's loop.
+
+        with SyncEmulator("goip8", seed=3) as gw:
+            requests.get(f"{gw.url}/goip_get_status.html", params=gw.credentials)
+            gw.advance(60)
+    """
+
+    def __init__(self, profile: str | Profile | None = None, **options: Any) -> None:
+        self._thread: _LoopThread | None = None
+        self._emulator: Emulator | None = None
+        self._profile = profile
+        self._options = options
+        self._receivers: list[CallbackReceiver] = []
+
+    def start(self) -> SyncEmulator:
+        self._thread = _LoopThread("goip-emulator")
+        try:
+            self._emulator = self._thread.run(self._open())
+        except BaseException:
+            self._thread.close()
+            self._thread = None
+            raise
+        return self
+
+    async def _open(self) -> Emulator:
+        # Built on the emulator's own loop: everything asyncio it holds belongs there.
+        emulator = Emulator(self._profile, **self._options)
+        return await emulator.__aenter__()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        for receiver in self._receivers:
+            self._thread.run(receiver.__aexit__())
+        self._receivers.clear()
+        if self._emulator is not None:
+            self._thread.run(self._emulator.__aexit__(None, None, None))
+            self._emulator = None
+        self._thread.close()
+        self._thread = None
+
+    def __enter__(self) -> SyncEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def emulator(self) -> Emulator:
+        if self._emulator is None:
+            raise RuntimeError("start the SyncEmulator first (or use it in a `with` block)")
+        return self._emulator
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        assert self._thread is not None
+        return self._thread.run(coro)
+
+    @property
+    def url(self) -> str:
+        return self.emulator.url
+
+    @property
+    def urls(self) -> list[str]:
+        return self.emulator.urls
+
+    @property
+    def profile(self) -> Profile:
+        return self.emulator.profile
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return self.emulator.credentials
+
+    def get(self, path: str, device: int = 0, **params: Any) -> Any:
+        return self._run(self.emulator.get(path, device, **params))
+
+    def post(self, path: str, body: Any, device: int = 0, **params: Any) -> Any:
+        return self._run(self.emulator.post(path, body, device, **params))
+
+    def advance(self, seconds: float, device: int = 0) -> dict[str, Any]:
+        return self._run(self.emulator.advance(seconds, device))
+
+    def sim_event(self, slot: str, event: str, device: int = 0, **params: Any) -> Any:
+        return self._run(self.emulator.sim_event(slot, event, device, **params))
+
+    def inject_sms(self, port: str, sender: str, text: str, device: int = 0, **extra: Any) -> Any:
+        return self._run(self.emulator.inject_sms(port, sender, text, device, **extra))
+
+    def place_calls(self, port: str, device: int = 0, **plan: Any) -> Any:
+        return self._run(self.emulator.place_calls(port, device, **plan))
+
+    def add_fault(self, action: str, device: int = 0, **spec: Any) -> dict[str, Any]:
+        return self._run(self.emulator.add_fault(action, device, **spec))
+
+    def faults(self, device: int = 0) -> list[dict[str, Any]]:
+        return self._run(self.emulator.faults(device))
+
+    def clear_faults(self, device: int = 0) -> int:
+        return self._run(self.emulator.clear_faults(device))
+
+    def journal(
+        self, kind: str | None = None, type: str | None = None, since: int = 0, device: int = 0
+    ) -> list[dict[str, Any]]:
+        return self._run(self.emulator.journal(kind, type, since, device))
+
+    def state(self, device: int = 0) -> dict[str, Any]:
+        return self._run(self.emulator.state(device))
+
+    def health(self, device: int = 0) -> dict[str, Any]:
+        return self._run(self.emulator.health(device))
+
+    def reset(self, device: int = 0) -> None:
+        self._run(self.emulator.reset(device))
+
+    def wait_ready(self, timeout: float = 600, device: int = 0, step: float = 1) -> dict[str, Any]:
+        return self._run(self.emulator.wait_ready(timeout, device, step))
+
+    def receiver(self, **options: Any) -> SyncCallbackReceiver:
+        """A callback receiver on the emulator's loop, stopped with the emulator."""
+        receiver = self._run(_open_receiver(options))
+        self._receivers.append(receiver)
+        return SyncCallbackReceiver(receiver, self)
+
+
+async def _open_receiver(options: dict[str, Any]) -> CallbackReceiver:
+    return await CallbackReceiver(**options).__aenter__()
+
+
+class SyncCallbackReceiver:
+    """A `CallbackReceiver` served on a `SyncEmulator`'s loop, read from the test's thread."""
+
+    def __init__(self, receiver: CallbackReceiver, owner: SyncEmulator) -> None:
+        self._receiver = receiver
+        self._owner = owner
+
+    @property
+    def url(self) -> str:
+        return self._receiver.url
+
+    @property
+    def received(self) -> list[Callback]:
+        return list(self._receiver.received)
+
+    @property
+    def status(self) -> int:
+        return self._receiver.status
+
+    @status.setter
+    def status(self, value: int) -> None:
+        self._receiver.status = value
+
+    @property
+    def down(self) -> bool:
+        return self._receiver.down
+
+    @down.setter
+    def down(self, value: bool) -> None:
+        self._receiver.down = value
+
+    @property
+    def fail_next(self) -> int:
+        return self._receiver.fail_next
+
+    @fail_next.setter
+    def fail_next(self, value: int) -> None:
+        self._receiver.fail_next = value
+
+    def of_type(self, kind: str) -> list[Any]:
+        return self._receiver.of_type(kind)
+
+    def sms(self) -> list[ReceivedSms]:
+        return self._receiver.sms()
+
+    def wait_for(
+        self, predicate: Callable[[SyncCallbackReceiver], bool], timeout: float = 10
+    ) -> None:
+        """Wait (real time) until `predicate(receiver)` holds."""
+        self._owner._run(self._receiver.wait_for(lambda _: predicate(self), timeout))

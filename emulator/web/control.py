@@ -347,11 +347,12 @@ async def journal_stream(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    for entry in list(dev.journal.query(since=since)):
-        await _send_event(response, entry)
     journal = dev.journal
     journal.listeners.append(listen)
     try:
+        # The backlog too: a reader may leave while it goes out, which is no error.
+        for entry in list(journal.query(since=since)):
+            await _send_event(response, entry)
         while True:
             try:
                 entry = await asyncio.wait_for(queue.get(), 15)

@@ -75,3 +75,101 @@ async def test_journal_follow_prints_new_entries(serve):
 async def test_bad_arguments_exit_2(argv):
     code, _, err = await verb(*argv)
     assert code == 2 and "usage" in err
+
+
+def test_sim_help_lists_the_events():
+    import subprocess
+
+    from emulator.core.device import SIM_EVENTS
+
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "sim", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    helptext = " ".join(result.stdout.split())  # argparse wraps lines
+    for event in SIM_EVENTS:
+        assert event in helptext
+
+
+async def test_inject_sms_exits_1_when_the_sms_is_refused(serve, receiver):
+    served = await serve("--clock", "virtual")
+    url = ["--url", served.url]
+    await verb("advance", "10", *url)
+    code, out, _ = await verb("inject-sms", "2A", "+15550001", "hello", *url)
+    assert code == 0 and json.loads(out)["outcome"] == "received"
+    await verb("sim", "1A", "remove", *url)
+    code, out, err = await verb("inject-sms", "1A", "+15550001", "hello", *url)
+    assert code == 1 and out == ""
+    assert "refused" in err and "no SIM" in err
+
+
+async def test_reset_verb_restores_the_profile(serve):
+    served = await serve("--clock", "virtual")
+    url = ["--url", served.url]
+    await verb("sim", "3A", "block", *url)
+    code, out, _ = await verb("state", "--json", *url)
+    assert json.loads(out)["ports"][2]["slots"][0]["sim"]["blocked"] is True
+    code, out, _ = await verb("reset", *url)
+    assert code == 0
+    code, out, _ = await verb("state", "--json", *url)
+    assert json.loads(out)["ports"][2]["slots"][0]["sim"]["blocked"] is False
+
+
+async def test_fault_verbs_add_list_and_clear(serve):
+    import aiohttp
+
+    served = await serve("--clock", "virtual")
+    url = ["--url", served.url]
+    code, out, _ = await verb(
+        "fault", "error", "--status", "503", "--endpoint", "goip_get_status", "--count", "1", *url
+    )
+    assert code == 0 and out.startswith("#1 error 503 on goip_get_status")
+    status_url = f"{served.url}/goip_get_status.html?username=root&password=root"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(status_url) as resp:
+            assert resp.status == 503
+        async with http.get(status_url) as resp:
+            assert resp.status == 200  # count 1: spent
+    code, out, _ = await verb("faults", *url)
+    assert code == 0 and "1 hit(s), spent" in out
+    code, _, err = await verb("fault", "delay", *url)
+    assert code == 1 and "delay_ms" in err
+    code, out, _ = await verb("faults", "--clear", *url)
+    assert code == 0 and out.strip() == "1 fault(s) cleared"
+    code, out, _ = await verb("faults", *url)
+    assert out == ""
+
+
+async def test_calls_verb_puts_the_port_in_a_call(serve):
+    served = await serve("--clock", "virtual")
+    url = ["--url", served.url]
+    await verb("advance", "10", *url)
+    code, out, _ = await verb(
+        "calls", "3", "--count", "2", "--pdd", "1", "--ring", "1", "--talk", "30-40",
+        "--answer-ratio", "1", *url
+    )  # fmt: skip
+    assert code == 0 and out.strip() == "port 3: 2 call(s) placed"
+    await verb("advance", "5", *url)
+    code, out, _ = await verb("state", "--json", *url)
+    assert json.loads(out)["ports"][2]["slots"][0]["status"] == "4 In Call"
+    code, _, err = await verb("calls", "3", "--talk", "long", *url)
+    assert code == 2 and "'long' is not N or MIN-MAX" in err
+
+
+async def test_send_sms_verb_sends_through_the_device_api(serve, receiver):
+    served = await serve("--clock", "virtual")
+    url = ["--url", served.url]
+    await verb("advance", "10", *url)
+    sent = ("send-sms", "13686876620", "hello", "--tid", "5", "--sr-url", receiver.url)
+    code, out, _ = await verb(*sent, *url)
+    assert code == 0 and out.strip() == "tid 5: 0 OK"
+    code, _, err = await verb(*sent, *url)
+    assert code == 1 and "13 Duplicated TaskId" in err
+    code, _, err = await verb("send-sms", "1555", "x", "--password", "wrong", *url)
+    assert code == 1 and "Invalid User" in err
+    await verb("advance", "60", *url)
+    [report] = [r for doc in receiver.of_type("status-report") for r in doc["rpts"]]
+    assert report["tid"] == 5 and report["sent"] == 1

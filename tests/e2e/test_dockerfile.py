@@ -33,11 +33,3 @@ def test_runs_unprivileged_with_a_health_check_on_the_control_api():
     assert "/_emulator/health" in ops["HEALTHCHECK"]
     assert "goip-emulator" in ops["ENTRYPOINT"] and "serve" in ops["ENTRYPOINT"]
     assert "GOIP_PROFILE" in ops["ENV"] and "GOIP_PORT" in ops["ENV"]
-
-
-def test_the_readme_pytest_example_is_the_test_that_runs():
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    start = readme.index("```python\nasync def test_my_platform_sends_and_hears_back")
-    example = readme[start + len("```python\n") : readme.index("```", start + 10)]
-    assert example in (Path(__file__).parent / "test_pytest_plugin.py").read_text()
-    assert len(example.strip().splitlines()) < 20
