@@ -174,7 +174,8 @@ class Emulator:
         Polls /_emulator/health until it reports `registering` 0, moving a virtual clock
         on by `step` seconds between polls (a real clock is waited for). `timeout` counts
         device seconds under a virtual clock, real seconds otherwise. A health answer
-        without `registering` is taken as ready once its status is "ok". Returns the last
+        without `registering` is taken as ready once its status is "ok"; a rebooting device
+        is not ready. Returns the last
         health answer; TimeoutError when the SIMs are still registering at the timeout.
         """
         virtual = self.clock == "virtual"
@@ -182,7 +183,8 @@ class Emulator:
         started = time.monotonic()
         while True:
             doc = await self.health(device)
-            if doc.get("status") == "ok" and not doc.get("registering", 0):
+            settled = not doc.get("rebooting") and not doc.get("registering", 0)
+            if doc.get("status") == "ok" and settled:
                 return doc
             if virtual:
                 if waited >= timeout:

@@ -15,9 +15,9 @@ async def subscribed(gw: Emulator, receiver: CallbackReceiver) -> None:
 
 async def test_received_texts_are_decoded(goip_emulator, goip_receiver):
     await subscribed(goip_emulator, goip_receiver)
-    await goip_emulator.inject_sms("2A", "+15550001", "héllo wörld")
+    await goip_emulator.inject_sms("2.01", "+15550001", "héllo wörld")
     [sms] = goip_receiver.sms()
-    assert (sms.port, sms.sender, sms.text, sms.headers) == ("2A", "+15550001", "héllo wörld", {})
+    assert (sms.port, sms.sender, sms.text, sms.headers) == ("2.01", "+15550001", "héllo wörld", {})
     assert not sms.is_report
     [doc] = goip_receiver.of_type("recv-sms")
     assert doc["sms"][0][5] != "héllo wörld"  # on the wire it is base64
