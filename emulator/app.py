@@ -166,6 +166,7 @@ class DeviceApp:
         # Later modules hook in here: run on every new device, and add sections to /state.
         self.faults = Faults(device_rng(seed, index, "faults"))
         self.status_cache: dict[bool, tuple[tuple[int, bool, int], bytes]] = {}
+        self.login_cookies: dict[str, int] = {}  # quirks.cookie_auth: token -> boot
         self.extensions: list[Callable[[DeviceApp], None]] = []
         self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
         self.metric_sections: list[Callable[[DeviceApp], list[str]]] = []
@@ -255,6 +256,7 @@ class DeviceApp:
         self.faults.clear()
         self.device = self._new_device()
         self.status_cache.clear()
+        self.login_cookies.clear()
         for extend in self.extensions:
             extend(self)
         self.scenario.stop()

@@ -56,6 +56,11 @@ class Quirks(_Model):
         "text",
         description="port-status st as the 4.1.4 table says ('3 OK'), or the integer code",
     )
+    cookie_auth: bool = Field(
+        False,
+        description="answer an authenticated request with a session cookie and accept that "
+        "cookie in place of credentials, as some web-managed firmware does",
+    )
     recv_sms_headers: bool = False
     sim_src: bool = False
     crypt_key: Literal["raw", "hex"] = "raw"

@@ -9,9 +9,11 @@ reads it. Answers go back in clear (3.1 step 4).
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
-from emulator.app import DeviceApp
+from emulator.app import DEVICE_APP, DeviceApp
 from emulator.core.crypto import DecryptError, KeyForm
 from emulator.core.sessions import SessionError
 from emulator.web.middleware import DREQ
@@ -34,6 +36,8 @@ async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
     """The request's parameters and, for a POST, its body of at most `max_body` bytes."""
     dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
     request[DREQ] = dreq
+    if request.app[DEVICE_APP].profile.quirks.cookie_auth:
+        dreq.cookie = request.cookies.get(COOKIE)
     if request.method == "POST":
         dreq.raw = await read_body(request, max_body)
     return dreq
@@ -51,8 +55,33 @@ def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
         dreq.clear = body
     if not in_session:
         spec = dev.profile.device
-        if not check_credentials(dreq, spec.username, spec.password):
+        if check_credentials(dreq, spec.username, spec.password):
+            if dev.profile.quirks.cookie_auth:
+                dreq.set_cookie = _issue_cookie(dev)
+        elif dreq.cookie is not None and _cookie_valid(dev, dreq.cookie):
+            dreq.user = spec.username
+        else:
             raise invalid_user()
+
+
+COOKIE = "GOIPSESSID"
+MAX_COOKIES = 64
+
+
+def _issue_cookie(dev: DeviceApp) -> str:
+    """A login cookie for this boot of the device (quirks.cookie_auth); the oldest of
+    MAX_COOKIES is forgotten, as a web server's session table would."""
+    token = secrets.token_hex(16)
+    cookies = dev.login_cookies
+    cookies[token] = dev.device.boots
+    while len(cookies) > MAX_COOKIES:
+        del cookies[next(iter(cookies))]
+    return token
+
+
+def _cookie_valid(dev: DeviceApp, token: str) -> bool:
+    # A reboot forgets the logins: they lived in the device's RAM.
+    return dev.login_cookies.get(token) == dev.device.boots
 
 
 def _open_session(dev: DeviceApp, dreq: DeviceRequest) -> bytes:

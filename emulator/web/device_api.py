@@ -62,6 +62,27 @@ def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
     return cached[1]
 
 
+IDENTITY_PARAMETERS = ("sw_ver", "mac", "ip", "sn", "max_ports", "max_slots", "name")
+
+
+def identity_parameters(dev: DeviceApp) -> dict[str, object]:
+    """What op=get reads besides the settings: the device's identity, read-only.
+
+    `sw_ver` is dev-status `ver`; `sn` is the serial a unit is labelled with, made from
+    its MAC (the emulator has no other).
+    """
+    ident = dev.identity
+    return {
+        "sw_ver": ident.firmware,
+        "mac": ident.mac,
+        "ip": ident.ip,
+        "sn": ident.mac.replace("-", "").replace(":", "").upper(),
+        "max_ports": ident.max_ports,
+        "max_slots": ident.max_slots,
+        "name": ident.name,
+    }
+
+
 def _command(dreq: Any) -> CommandBody:
     """The command from the JSON body, or from query parameters (op=..&ports=..)."""
     if dreq.body is not None:
@@ -81,6 +102,10 @@ def _command(dreq: Any) -> CommandBody:
             "save|reboot|get|set or a multiple command body",
         )
     source = {k.lower() if k.lower() in RESERVED else k: v for k, v in source.items()}
+    if "port" in source:  # the field's name for `ports` (INTERPRETATION.md, Lenient input)
+        if "ports" in source and source["ports"] != source["port"]:
+            raise ApiError.bad_request("port: given beside ports with another value; send one")
+        source["ports"] = source.pop("port")
     try:
         return CommandBody.model_validate(source)
     except ValidationError as exc:
@@ -138,12 +163,21 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
         names = list(body.settings())
         if not names:
             raise ApiError(15, "Invalid CMD: op=get needs setting names, e.g. op=get&sms_url")
+        identity = identity_parameters(dev)
         try:
-            answer.update(device.get_settings(names))
+            answer.update(device.get_settings([n for n in names if n.lower() not in identity]))
         except SettingError as exc:
             raise ApiError(15, f"Invalid CMD: {exc}") from None
+        answer.update({n: identity[n.lower()] for n in names if n.lower() in identity})
     elif op == Op.SET:
         values = body.settings()
+        read_only = [name for name in values if name.lower() in IDENTITY_PARAMETERS]
+        if read_only:
+            raise ApiError(
+                15,
+                f"Invalid CMD: {read_only[0]!r} is the device's identity and is read-only; "
+                "op=get reads it",
+            )
         if not values and auto_switch is None:
             raise ApiError(15, "Invalid CMD: op=set needs name=value pairs, e.g. sms_url=...")
         try:

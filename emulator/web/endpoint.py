@@ -15,7 +15,7 @@ import structlog
 from aiohttp import web
 
 from emulator.app import DEVICE_APP, DeviceApp
-from emulator.web.auth import read_request
+from emulator.web.auth import COOKIE, read_request
 from emulator.web.middleware import raw_json_response
 from emulator.web.request import DeviceRequest
 from emulator.wire.errors import ApiError
@@ -63,7 +63,10 @@ def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     async def handle(request: web.Request) -> web.Response:
         dev = request.app[DEVICE_APP]
         dreq = await read_request(request, dev.profile.device.max_body)
-        return raw_json_response(*call(dev, endpoint, dreq))
+        response = raw_json_response(*call(dev, endpoint, dreq))
+        if dreq.set_cookie is not None:
+            response.set_cookie(COOKIE, dreq.set_cookie, path="/", httponly=True)
+        return response
 
     handle.__doc__ = endpoint.__doc__
     return handle

@@ -308,10 +308,11 @@ class FrontSite(web.BaseSite):
     def _factory(self) -> Callable[[], asyncio.Protocol]:
         aiohttp = self._app_runner.server
         assert aiohttp is not None, "the runner is set up before its site starts"
-        if not self._front:
-            return aiohttp
         app = self._app_runner.app
         dev, endpoints = app[DEVICE_APP], app[ENDPOINTS]
+        # The front writes no cookies: a cookie-login device is served by aiohttp alone.
+        if not self._front or dev.profile.quirks.cookie_auth:
+            return aiohttp
         return lambda: Front(self, dev, endpoints, aiohttp)
 
     async def stop(self) -> None:

@@ -38,6 +38,8 @@ class DeviceRequest:
     clear: bytes = b""  # the JSON body as read: a session's decrypted; empty when none
     user: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cookie: str | None = None  # the login cookie it carried (quirks.cookie_auth)
+    set_cookie: str | None = None  # a login cookie to answer with (quirks.cookie_auth)
 
     def param(self, name: str) -> Any:
         """A query parameter, or for a JSON object body a top-level attribute of that name."""

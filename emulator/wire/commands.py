@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 class Op(StrEnum):
@@ -27,6 +27,7 @@ RESERVED = frozenset(
         "type",
         "op",
         "ports",
+        "port",
         "ops",
         "version",
         "username",
@@ -53,7 +54,8 @@ class SubCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     op: str
-    ports: str = Field(max_length=4096)
+    # `port` is what field clients send beside the spec's `ports` (INTERPRETATION.md).
+    ports: str = Field(max_length=4096, validation_alias=AliasChoices("ports", "port"))
 
     _lenient = field_validator("ports", mode="before")(_ports_text)
 
