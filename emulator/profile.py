@@ -335,15 +335,71 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
     if not isinstance(data, dict):
         raise ProfileError(source, [f"{source}:1: a profile is a mapping of sections"])
     try:
-        return Profile.model_validate(data)
+        profile = Profile.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            line = _line_of(node, loc)
-            field = ".".join(str(part) for part in loc) or "(profile)"
-            problems.append(f"{source}:{line}: {field}: {error['msg']}")
-        raise ProfileError(source, problems) from None
+        found = [(tuple(error["loc"]), error["msg"]) for error in exc.errors()]
+    else:
+        found = reference_problems(profile)
+        if not found:
+            return profile
+    problems = []
+    for loc, message in found:
+        line = _line_of(node, loc)
+        field = ".".join(str(part) for part in loc) or "(profile)"
+        problems.append(f"{source}:{line}: {field}: {message}")
+    raise ProfileError(source, problems) from None
+
+
+def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
+    """What names a port, slot, SIM event or URL the device does not have: found at load,
+    so `validate` refuses what `serve` would (each with its field's path)."""
+    from emulator.core.device import SIM_EVENTS
+    from emulator.core.settings import SettingError
+    from emulator.core.settings import parse_url as check_url
+    from emulator.wire.ports import PortListError, PortNames
+
+    names = PortNames(profile.device.ports, profile.device.slots, profile.quirks.port_format)
+    problems: list[tuple[tuple[Any, ...], str]] = []
+
+    def ports(loc: tuple[Any, ...], text: str | None) -> None:
+        if text is None:
+            return
+        try:
+            names.parse_list(text)
+        except PortListError as exc:
+            problems.append(
+                (
+                    loc,
+                    f"{exc} (the device has {profile.device.ports} ports "
+                    f"of {profile.device.slots} slots)",
+                )
+            )
+
+    for i, override in enumerate(profile.sims.overrides):
+        ports(("sims", "overrides", i, "slots"), override.slots)
+    for name in ("status_url", "sr_url", "sms_url"):
+        try:
+            check_url(getattr(profile.push, name))
+        except SettingError as exc:
+            problems.append((("push", name), str(exc)))
+    for i, event in enumerate(profile.scenario):
+        where: tuple[Any, ...] = ("scenario", i)
+        if event.sim is not None:
+            ports((*where, "sim", "slots"), event.sim.slots)
+            if event.sim.event not in SIM_EVENTS:
+                problems.append(
+                    (
+                        (*where, "sim", "event"),
+                        f"{event.sim.event!r} is not one of {', '.join(SIM_EVENTS)}",
+                    )
+                )
+        if event.command is not None:
+            ports((*where, "command", "ports"), event.command.ports)
+        if event.sms is not None:
+            ports((*where, "sms", "ports"), event.sms.ports)
+        if event.calls is not None:
+            ports((*where, "calls", "port"), event.calls.port)
+    return problems
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:

@@ -18,6 +18,11 @@ class SettingError(ValueError):
     """A setting name or value the device does not accept; the message names it."""
 
 
+def parse_url(value: Any) -> str | None:
+    """A callback URL as a `set` takes it; SettingError naming what is wrong."""
+    return _url(value)
+
+
 def _url(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
