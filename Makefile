@@ -3,20 +3,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 ARGS ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: runtime install run test lint bench clean
 
-$(STAMP): pyproject.toml
+# The emulator and what it needs to run (the Docker image stops here).
+$(RUNTIME_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+# ...and the tools of `make test` on top.
+$(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+runtime: $(RUNTIME_STAMP)
+
 install: $(STAMP)
 
-run: install
+run: runtime
 	$(BIN)/goip-emulator serve $(ARGS)
 
 lint: install

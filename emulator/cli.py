@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
         help="keep what the device keeps in flash here across restarts (none: factory-fresh)",
     )
     serve.add_argument(
+        "--ready-file",
+        default=env("GOIP_READY_FILE") or None,
+        help="also write the ready lines to this file (a health check reads the port there)",
+    )
+    serve.add_argument(
         "--no-front",
         action="store_true",
         help="let aiohttp serve every request, not only what the fast front passes on",
@@ -218,6 +223,8 @@ def _serve(args: argparse.Namespace) -> int:
         gc.set_threshold(5_000, 200, 100)
         for url in urls:
             print(f"ready {url}", flush=True)
+        if args.ready_file:
+            _write_ready(args.ready_file, urls)
         await stop.wait()
         log.info("stopping")
         await server.stop()
@@ -227,6 +234,14 @@ def _serve(args: argparse.Namespace) -> int:
         return asyncio.run(run())
     except KeyboardInterrupt:  # Ctrl-C before the signal handlers are in place
         return 130
+
+
+def _write_ready(path: str, urls: list[str]) -> None:
+    """The ready lines in a file, whole or not at all (a health check may read it now)."""
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "w", encoding="utf-8") as file:
+        file.writelines(f"ready {url}\n" for url in urls)
+    os.replace(temp, path)
 
 
 def _is_loopback(host: str) -> bool:

@@ -64,6 +64,17 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--value", type=int, default=None, help="signal value 0-31")
     p.add_argument("--amount", type=float, default=None, help="top-up amount")
 
+    p = sub.add_parser(
+        "health",
+        help="is the device serving, and how many SIMs still register (exit 1 if not serving)",
+    )
+    common(p)
+    p.add_argument(
+        "--ready-file",
+        default=None,
+        help="read the URL from the file `serve --ready-file` wrote (the port actually served)",
+    )
+
     p = sub.add_parser("advance", help="move the virtual clock")
     common(p)
     p.add_argument("seconds", type=float)
@@ -148,6 +159,7 @@ def _span(text: str) -> float | list[float]:
 
 
 VERBS = (
+    "health",
     "inject-sms",
     "sim",
     "advance",
@@ -179,6 +191,13 @@ def run_verb(args: argparse.Namespace) -> int:
                 body["amount"] = args.amount
             doc = _call(args, "POST", f"sims/{args.slot}", body)
             print(f"{doc['slot']}: {doc['status']}")
+        elif args.command == "health":
+            if args.ready_file:
+                args.url = _ready_url(args.ready_file)
+            doc = _call(args, "GET", "health")
+            _print_json(doc)
+            if doc.get("status") != "ok":
+                return EXIT_REFUSED
         elif args.command == "advance":
             doc = _call(args, "POST", "clock/advance", {"seconds": args.seconds})
             print(f"{doc['iso']}  ({doc['fired']} timers fired)")
@@ -207,6 +226,17 @@ def run_verb(args: argparse.Namespace) -> int:
         print(f"goip-emulator: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
     return 0
+
+
+def _ready_url(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as file:
+            for line in file:
+                if line.startswith("ready "):
+                    return line.split()[1]
+    except OSError as exc:
+        raise Unreachable(f"cannot read {path}: {exc.strerror}") from None
+    raise Unreachable(f"{path} names no ready URL yet")
 
 
 def _call(
