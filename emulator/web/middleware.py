@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.http import HttpVersion10, HttpVersion11
 
 from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
@@ -37,6 +38,7 @@ _QUIET = frozenset(
         "/_emulator/ui/ui.css",
     }
 )
+_VERSIONS = (HttpVersion11, HttpVersion10)
 log = structlog.get_logger("emulator.web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -99,6 +101,15 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
     dev = request.app[DEVICE_APP]
     control = request.path.startswith(CONTROL_PREFIX)
     try:
+        if request.version not in _VERSIONS:  # the front refuses these before aiohttp sees them
+            reason = "the request line must end in HTTP/1.1 or HTTP/1.0"
+            response = json_response({"code": 400, "reason": reason}, 400)
+            response.force_close()
+            return response
+        if request.method == "HEAD" and not control and request.match_info.http_exception is None:
+            # aiohttp routes HEAD to GET handlers, and a device API GET may change state
+            # (op=reboot): HEAD runs nothing and is refused as the method it is.
+            raise web.HTTPMethodNotAllowed("HEAD", ["GET", "POST"])
         if not control:
             dev.device.check_available()
             if dev.faults.armed:
