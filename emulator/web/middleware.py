@@ -25,6 +25,7 @@ from emulator.wire.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 CONTROL_PREFIX = "/_emulator/"
+UNKNOWN = "unknown"  # the endpoint label of every path that is no route
 DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
 _QUIET = frozenset(
     {
@@ -149,7 +150,10 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
         answer = response.body if type(response) is JsonResponse else None
         kind = "control" if control else "request"
         method, path, query = request.method, request.path, request.query_string
-        record(dev, kind, method, path, query, response.status, dreq, answer)
+        # Every path that is no route counts as one in the metrics: scans stay one series.
+        no_route = request.match_info.http_exception
+        counted_as = UNKNOWN if no_route is not None and no_route.status == 404 else None
+        record(dev, kind, method, path, query, response.status, dreq, answer, counted_as)
     return response
 
 
@@ -162,6 +166,7 @@ def record(
     status: int,
     dreq: DeviceRequest | None,
     answer: Any,
+    counted_as: str | None = None,
 ) -> None:
     """Journal a request served: the raw query, the body as read, the answer's bytes."""
     data: dict[str, Any] = {"method": method, "path": path, "query": query or {}, "status": status}
@@ -169,5 +174,5 @@ def record(
         data["body"] = dreq.clear or dreq.raw
     if answer is not None:
         data["answer"] = answer
-    dev.journal.add(kind, endpoint_name(path), data)
+    dev.journal.add(kind, endpoint_name(path), data, counted_as)
     dev.log.debug("served", kind=kind, path=path, status=status)

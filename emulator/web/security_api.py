@@ -31,7 +31,7 @@ def handshake(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
             dreq.path,
         )
     except SessionError as exc:
-        dev.log.info("handshake_refused", code=int(exc.code), desc=exc.desc)
+        dev.log.info("handshake_refused", code=int(exc.code))  # desc quotes the auth digest
         return json_answer({"code": int(exc.code), "desc": exc.desc})
     dev.log.info("session_opened", crypt=session.crypt.value, expires=session.expires)
     return json_answer({"code": 0, "session": session.session, "expires": session.expires})
