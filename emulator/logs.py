@@ -39,16 +39,18 @@ class _ToStructlog(logging.Handler):
         try:
             fields: dict[str, Any] = {"logger": record.name}
             exc = record.exc_info[1] if record.exc_info else None
+            level = record.levelno
             if isinstance(exc, HttpProcessingError):
-                # The client's mistake, not a bug: no traceback, and not its message,
-                # which quotes the request's bytes.
+                # The client's mistake, not a bug (info at most: a scan must not flood the
+                # errors): no traceback, and not its message, which quotes the request.
                 event = "http_error"
-                fields.update(error=type(exc).__name__, status=exc.code, detail=record.msg)
+                fields.update(error=type(exc).__name__, status=exc.code)
+                level = min(level, logging.INFO)
             else:
                 event = record.getMessage()
                 if record.exc_info:
                     fields["exc_info"] = record.exc_info
-            structlog.get_logger(record.name).log(record.levelno, event, **fields)
+            structlog.get_logger(record.name).log(level, event, **fields)
         except Exception:
             self.handleError(record)
 

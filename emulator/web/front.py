@@ -373,7 +373,11 @@ class Front(asyncio.BufferedProtocol):
         self._size = len(buf)
         self._need = total
         self._buf = b""
-        if not self._grant and not self._site.reserve(total):
+        if self._grant or self._waiting:
+            return
+        if self._site.reserve(total):
+            self._grant = total
+        else:
             self._waiting = True
             self._site.waiters.append(self)
             assert self.transport is not None
