@@ -10,6 +10,7 @@ BENCHES = {
     "p2": "bench.p2_campaign",
     "p3": "bench.p3_fleet",
     "p4": "bench.p4_push",
+    "m1": "bench.m1_memory",
 }
 
 

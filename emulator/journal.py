@@ -9,6 +9,7 @@ end is counted in `evicted`, never lost silently.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,19 +19,50 @@ from urllib.parse import parse_qsl
 from emulator.wire import jsonio
 
 KINDS = ("request", "callback", "control", "device")
-_SECRET = frozenset({"password", "auth", "token"})
+_SECRET = frozenset({"password", "auth", "token", "control_token"})
+# A credential inside a text: in a query (`&password=x`, `;auth=x`) or a URL's user info.
+_IN_QUERY = re.compile(r"(?i)\b(password|auth|token|control_token)=[^&;\s'\"]*")
+_USERINFO = re.compile(r"(://[^/@\s:?#]*:)[^@/\s]*@")
+
+
+def scrub(text: str) -> str:
+    """`text` with the values of credentials in queries and URLs replaced by ***."""
+    if "=" in text:
+        text = _IN_QUERY.sub(r"\1=***", text)
+    if "@" in text:
+        text = _USERINFO.sub(r"\1***@", text)
+    return text
 
 
 def redact(data: Any) -> Any:
-    """Credentials never reach the journal or the logs.
+    """Credentials never reach the journal, the state or the logs.
 
-    They travel as top-level query parameters or top-level JSON attributes (spec 6.3.1.2),
-    so only that level is looked at; a document without them is kept as it is, uncopied.
+    A credential is a value under a secret name at any depth of a document (spec 6.3.1.2
+    puts them at the top; a platform may nest them), a `password=` inside a text (a
+    query, `;`-separated too) or the password of a URL's `user:pass@`. What holds none is
+    returned as it is, uncopied.
     """
-    if isinstance(data, dict) and any(isinstance(k, str) and k.lower() in _SECRET for k in data):
-        return {
-            k: "***" if isinstance(k, str) and k.lower() in _SECRET else v for k, v in data.items()
-        }
+    if isinstance(data, str):
+        return scrub(data) if "=" in data or "@" in data else data
+    if isinstance(data, dict):
+        out: dict[Any, Any] | None = None
+        for key, value in data.items():
+            new = "***" if isinstance(key, str) and key.lower() in _SECRET else redact(value)
+            name = scrub(key) if isinstance(key, str) and "@" in key else key  # a URL as a key
+            if name != key or (new is not value and new != value):
+                if out is None:
+                    out = {}
+                    for k, v in data.items():
+                        if k == key:
+                            break
+                        out[k] = v
+                out[name] = new
+            elif out is not None:
+                out[key] = value
+        return data if out is None else out
+    if isinstance(data, list):
+        items = [redact(v) for v in data]
+        return data if all(a is b for a, b in zip(items, data, strict=True)) else items
     return data
 
 
@@ -46,11 +78,11 @@ def _read(key: str, value: Any) -> Any:
         try:
             doc = jsonio.loads(value)
         except ValueError:  # not JSON after all: shown as text rather than lost
-            return value.decode("utf-8", "replace")
-        return redact(doc) if key == "body" else doc
+            return scrub(value.decode("utf-8", "replace"))
+        return redact(doc)
     if key == "query" and isinstance(value, str):
-        return redact(dict(parse_qsl(value, keep_blank_values=True)))
-    return value
+        return redact(dict(parse_qsl(scrub(value), keep_blank_values=True)))
+    return redact(value)
 
 
 @dataclass(slots=True)  # not frozen: one is made per request, and frozen __init__ is slow
@@ -93,12 +125,17 @@ class Journal:
     def record(self, kind: str, type_: str, **data: Any) -> Entry:
         return self.add(kind, type_, data)
 
-    def add(self, kind: str, type_: str, data: dict[str, Any]) -> Entry:
-        """`record` for a caller that has built the entry's dict: kept as it is, not copied."""
+    def add(
+        self, kind: str, type_: str, data: dict[str, Any], counted_as: str | None = None
+    ) -> Entry:
+        """`record` for a caller that has built the entry's dict: kept as it is, not copied.
+
+        `counted_as`: the type it is counted under in `counts`, when not its own (every
+        path that is no route counts as one, so a scan of paths cannot grow the counts)."""
         outcome = data.get("outcome")
         if outcome is None:
             outcome = data.get("status", "")
-        self.counts[(kind, type_, str(outcome))] += 1
+        self.counts[(kind, counted_as or type_, str(outcome))] += 1
         size = 0
         for value in data.values():
             if isinstance(value, (bytes, str)):  # a tuple checks faster than bytes | str

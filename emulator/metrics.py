@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from emulator.journal import scrub
+
 if TYPE_CHECKING:
     from emulator.app import DeviceApp
 
 
 def _label(value: object) -> str:
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    # A callback URL may carry `user:pass@`: a scrape shows the user, never the password.
+    return scrub(str(value)).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _metric(
@@ -34,7 +37,7 @@ def render(dev: DeviceApp) -> str:
         out,
         "goip_requests_total",
         "counter",
-        "Device API requests, by endpoint and HTTP status.",
+        "Device API requests, by endpoint and HTTP status (every path that is no route: unknown).",
         [
             (f'{{endpoint="{_label(t)}",status="{_label(o)}"}}', n)
             for (k, t, o), n in sorted(counts.items())

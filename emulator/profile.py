@@ -111,6 +111,19 @@ class DeviceSpec(_Model):
     max_body: int = Field(
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="largest request body, bytes"
     )
+    # Transport bounds (docs/decisions.md, "Transport under abuse"): wall-clock seconds.
+    read_timeout: float = Field(
+        30.0, gt=0, le=3600, description="seconds a request's head and body may take to arrive"
+    )
+    keepalive_timeout: float = Field(
+        15.0, gt=0, le=3600, description="seconds an idle kept-alive connection stays open"
+    )
+    max_body_in_flight: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description="bytes of request bodies arriving at once on a device; beyond, reading waits",
+    )
     keeps_inbox_on_reboot: bool = True
     timezone: str = Field("+00:00", description="UTC offset for 'since midnight' windows")
 

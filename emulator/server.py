@@ -52,7 +52,13 @@ class Server:
         if isinstance(clock, RealClock):
             clock.attach(asyncio.get_running_loop())
         for index, dev in enumerate(devices):
-            runner = web.AppRunner(build_app(dev), access_log=None, handle_signals=False)
+            # aiohttp serves what the front passes on: the same idle bound for those.
+            runner = web.AppRunner(
+                build_app(dev),
+                access_log=None,
+                handle_signals=False,
+                keepalive_timeout=dev.profile.device.keepalive_timeout,
+            )
             await runner.setup()
             port = 0 if self.port == 0 else self.port + index
             site = FrontSite(runner, self.host, port, front=self.front)

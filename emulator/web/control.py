@@ -24,7 +24,7 @@ from emulator.clock import ClockError
 from emulator.core.device import SIM_EVENTS, Slot
 from emulator.core.sim import REGISTERED, REGISTERING, IllegalTransition
 from emulator.faults import FaultSpec
-from emulator.journal import KINDS, Entry
+from emulator.journal import KINDS, Entry, redact
 from emulator.web.middleware import DREQ, json_response
 from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
 from emulator.wire.errors import ApiError, validation_reason
@@ -178,7 +178,7 @@ async def state(request: web.Request) -> web.Response:
     }
     for section in dev.state_sections:
         doc.update(section(dev))
-    return json_response(doc)
+    return json_response(redact(doc))  # a callback URL's user:pass@ shows no password
 
 
 async def sim_event(request: web.Request) -> web.Response:

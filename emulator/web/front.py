@@ -7,10 +7,18 @@ Content-Length body, calls the same endpoint functions as aiohttp's handlers
 (`emulator/web/endpoint.py`), journals it the same way and writes the answer with the
 headers aiohttp would write. The first request it does not take goes to aiohttp with
 the connection, for good, along with every byte not yet served: another path (the
-control API, the dashboard), another method or HTTP version, a chunked, compressed or
+control API, the dashboard), another method, HTTP/1.0, a chunked, compressed or
 expected body, an upgrade, a head over 8 KiB or with anything odd in it, a fault armed,
 a rebooting device. aiohttp then answers as it always did, including every error.
 tests/e2e/test_front.py sends the same requests both ways and compares the bytes.
+
+The front also bounds what a connection may cost (docs/decisions.md, "Transport under
+abuse"): a request line without HTTP/1.0 or HTTP/1.1 is refused with a 400 at once; a
+head that cannot be one the front takes (bare LF line ends, a TLS ClientHello, control
+bytes) goes to aiohttp as soon as that shows, not when 8 KiB have come; a request must
+arrive whole within `device.read_timeout` (else 408) and an idle connection closes after
+`device.keepalive_timeout`; it reads at most READ_SIZE bytes at a time, and a body that is
+still arriving holds a share of `device.max_body_in_flight` or waits, unread, for one.
 """
 
 from __future__ import annotations
@@ -19,10 +27,12 @@ import asyncio
 import re
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from email.utils import formatdate
 from http import HTTPStatus
 
+import structlog
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 from yarl import URL
@@ -32,15 +42,20 @@ from emulator.web.endpoint import ENDPOINTS, Endpoint, call, error_answer
 from emulator.web.middleware import CONTENT_TYPE, record
 from emulator.web.request import DeviceRequest, lower_query
 from emulator.wire.errors import ApiError
+from emulator.wire.jsonio import dumps
 
 MAX_HEAD = 8190  # aiohttp's line limit; a longer head is aiohttp's to judge
 MAX_HEADERS = 100  # aiohttp allows 128
-KEEPALIVE = 3630.0  # aiohttp's keepalive_timeout: an idle connection lives as long either way
+READ_SIZE = 16 * 1024  # bytes read from a socket at a time: what a connection holds unaccounted
 CACHED = 512  # request heads and queries remembered per device, parsed once
+VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")  # any other request line is refused at once
+BAD_VERSION = "the request line must end in HTTP/1.1 or HTTP/1.0"
 _ODD = re.compile(rb"[^\t\r\n\x20-\x7e]")  # control and non-ASCII bytes: llhttp's to judge
+_EMPTY_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(?=\r\n)", re.IGNORECASE)
 _SKIP = frozenset({b"transfer-encoding", b"content-encoding", b"expect", b"upgrade"})
 _REASONS = {s.value: s.phrase.encode() for s in HTTPStatus}
 _Head = tuple[str, str, str, int, bool, Endpoint]  # method, path, query, length, close, endpoint
+log = structlog.get_logger("emulator.web")
 
 
 class _Date:
@@ -93,6 +108,8 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
             hosts += 1
         elif name == b"content-length":
             value = value.strip()
+            if not value:
+                continue  # an empty length is no length (aiohttp's parser would refuse it)
             lengths += 1
             if not value.isdigit():
                 return None
@@ -109,21 +126,57 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
     return parts[0].decode(), path, query, length, close, endpoint
 
 
-class Front(asyncio.Protocol):
+def _refusal(head: bytes) -> str | None:
+    """Why a complete head is refused outright: its request line names no HTTP/1.x."""
+    line = head.split(b"\r\n", 1)[0]
+    if line.rsplit(b" ", 1)[-1] not in VERSIONS:
+        return BAD_VERSION
+    return None
+
+
+def _hopeless(buf: bytes) -> bool:
+    """A head still arriving that the front will never take: aiohttp may judge it now.
+
+    A request starts with a method (upper-case letters); a TLS ClientHello or other
+    binary starts otherwise. Bare LF or CR line ends and control bytes do not pass
+    `_read_head` either, so there is no reason to wait for the rest of them."""
+    if not buf[:1].isupper() or _ODD.search(buf) is not None:
+        return True
+    crlf = buf.count(b"\r\n")
+    lone_cr = buf.count(b"\r") - crlf - buf.endswith(b"\r")
+    return lone_cr != 0 or buf.count(b"\n") != crlf
+
+
+def _answer(status: int, body: bytes, close: bool) -> bytes:
+    head = _HEAD % (status, _REASONS.get(status, b""), len(body), _Date.now())
+    return head + (b"Connection: close\r\n\r\n" if close else b"\r\n") + body
+
+
+class Front(asyncio.BufferedProtocol):
     """One connection, until it is closed or handed to aiohttp."""
 
     __slots__ = (
         "_aiohttp",
+        "_at",
         "_buf",
-        "_conns",
         "_dev",
         "_endpoints",
+        "_grant",
         "_heads",
-        "_last",
+        "_keepalive",
         "_loop",
+        "_need",
+        "_now",
+        "_parts",
         "_paused",
         "_queries",
+        "_read_timeout",
+        "_since",
+        "_site",
+        "_size",
         "_timer",
+        "_view",
+        "_waiting",
         "transport",
     )
 
@@ -134,33 +187,63 @@ class Front(asyncio.Protocol):
         endpoints: dict[str, Endpoint],
         aiohttp: Callable[[], asyncio.Protocol],
     ) -> None:
+        self._site = site
         self._dev = dev
         self._endpoints = endpoints
         self._aiohttp = aiohttp
-        self._conns = site.connections
         # A platform sends the same heads and queries over and over (the same poll, the
         # same POST headers): each is parsed once. The result depends on nothing else.
         self._heads = site.heads
         self._queries = site.queries
-        self._buf = b""
-        self._paused = False
+        self._view = site.view
+        self._buf = b""  # bytes not yet served, joined
+        self._parts: list[bytes] = []  # a body's bytes as they come, joined once it is whole
+        self._size = 0  # bytes in _parts
+        self._need = 0  # bytes _parts must reach before they are joined and served
+        self._grant = 0  # this connection's share of the device's bodies in flight
+        self._waiting = False  # for a share, not reading meanwhile
+        self._paused = False  # the client does not read its answers
+        spec = dev.profile.device
+        self._read_timeout = spec.read_timeout
+        self._keepalive = spec.keepalive_timeout
         self._loop = asyncio.get_running_loop()
-        self._last = self._loop.time()
+        self._now = self._since = self._loop.time()
+        self._at = 0.0  # when the timer fires
         self._timer: asyncio.TimerHandle | None = None
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        self._conns.add(self)
-        self._timer = self._loop.call_at(self._last + KEEPALIVE, self._idle)
+        self._site.connections.add(self)
+        self._arm(self._since + self._keepalive)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._forget()
 
-    def data_received(self, data: bytes) -> None:
-        self._last = self._loop.time()
-        self._buf = self._buf + data if self._buf else data
+    def get_buffer(self, sizehint: int) -> memoryview:
+        # One buffer per site: recv_into fills it and buffer_updated copies out at once.
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data = bytes(self._view[:nbytes])
+        now = self._now = self._loop.time()
+        if self._need:
+            self._parts.append(data)
+            self._size += nbytes
+            if self._size < self._need:
+                return  # a body on its way: joined once, when whole
+            self._buf = b"".join(self._parts)
+            self._parts = []
+            self._need = self._size = 0
+        elif self._buf:
+            self._buf += data  # the rest of a head: at most MAX_HEAD + READ_SIZE bytes
+        else:
+            self._buf = data
+            self._since = now  # a request begins
+            due = now + self._read_timeout
+            if due < self._at:
+                self._arm(due)
         if not self._paused:
             self._serve_buffered()
 
@@ -176,7 +259,9 @@ class Front(asyncio.Protocol):
     def resume_writing(self) -> None:
         self._paused = False
         if self.transport is not None:
-            self.transport.resume_reading()
+            self._since = self._now = self._loop.time()
+            if not self._waiting:
+                self.transport.resume_reading()
             self._serve_buffered()
 
     def close(self) -> None:
@@ -184,24 +269,62 @@ class Front(asyncio.Protocol):
             self.transport.close()
 
     def _forget(self) -> None:
-        self._conns.discard(self)
+        self._site.connections.discard(self)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._waiting:
+            self._waiting = False
+            self._site.waiters.remove(self)
+        if self._grant:
+            self._site.release(self._grant)
+            self._grant = 0
 
-    def _idle(self) -> None:
-        due = self._last + KEEPALIVE
-        if self._loop.time() >= due:
-            self.close()
+    def _arm(self, due: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._at = due
+        self._timer = self._loop.call_at(due, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        partial = bool(self._buf or self._parts)
+        due = self._since + (self._read_timeout if partial else self._keepalive)
+        if self._loop.time() < due:
+            self._arm(due)
+        elif partial and not self._paused and self.transport is not None:
+            # Too slow a request (or one waiting too long for room for its body).
+            log.info("request_timeout", device=self._dev.identity.name, after=self._read_timeout)
+            reason = f"the request did not arrive within {self._read_timeout:g} s"
+            self._refuse(408, reason)
         else:
-            self._timer = self._loop.call_at(due, self._idle)
+            self.close()  # idle past the keep-alive, or not reading its answers
+
+    def _refuse(self, status: int, reason: str) -> None:
+        """Answer in the device's envelope and close: nothing more is read."""
+        transport = self.transport
+        assert transport is not None
+        self._forget()
+        self._buf, self._parts, self._need = b"", [], 0
+        transport.write(_answer(status, dumps({"code": status, "reason": reason}), True))
+        transport.close()
+
+    def granted(self, share: int) -> None:
+        """Room for the body this connection waits to read (FrontSite.release)."""
+        self._waiting = False
+        self._grant = share
+        if self.transport is not None and not self._paused:
+            self.transport.resume_reading()
 
     def _serve_buffered(self) -> None:
+        if self._need:
+            return  # still waiting for a body's bytes
         buf = self._buf
+        served = False
         while buf and not self._paused and self.transport is not None:
             end = buf.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
             if end < 0:
-                if len(buf) > MAX_HEAD:
+                if len(buf) > MAX_HEAD or _hopeless(buf):
                     self._hand_over(buf)
                     return
                 break
@@ -210,7 +333,11 @@ class Front(asyncio.Protocol):
             if request is None:
                 request = _read_head(head, self._endpoints, self._dev.profile.device.max_body)
                 if request is None:
-                    self._hand_over(buf)
+                    refusal = _refusal(head)
+                    if refusal is not None:
+                        self._refuse(400, refusal)
+                    else:
+                        self._hand_over(buf)
                     return
                 if len(self._heads) >= CACHED:
                     self._heads.clear()
@@ -222,14 +349,39 @@ class Front(asyncio.Protocol):
             method, path, query, length, close, endpoint = request
             start = end + 4
             if len(buf) < start + length:
-                break  # the body is still on its way
+                self._await_body(buf, start + length)
+                break
+            if self._grant:
+                self._site.release(self._grant)
+                self._grant = 0
             body = buf[start : start + length] if method == "POST" else b""
             buf = buf[start + length :]
+            served = True
             self._serve(method, path, query, body, endpoint, close)
             if close:
                 self.close()
                 buf = b""
         self._buf = buf
+        if served:
+            self._since = self._now  # what is left began to arrive with the last bytes
+            if not buf and self._at > self._now + self._keepalive:
+                self._arm(self._now + self._keepalive)
+
+    def _await_body(self, buf: bytes, total: int) -> None:
+        """The body is still on its way: gather it in parts, with room for it or waiting."""
+        self._parts = [buf]
+        self._size = len(buf)
+        self._need = total
+        self._buf = b""
+        if self._grant or self._waiting:
+            return
+        if self._site.reserve(total):
+            self._grant = total
+        else:
+            self._waiting = True
+            self._site.waiters.append(self)
+            assert self.transport is not None
+            self.transport.pause_reading()
 
     def _serve(
         self, method: str, path: str, query: str, body: bytes, endpoint: Endpoint, close: bool
@@ -251,9 +403,8 @@ class Front(asyncio.Protocol):
         else:
             answer, status = call(dev, endpoint, dreq)
         record(dev, "request", method, path, query, status, dreq, answer)
-        head = _HEAD % (status, _REASONS.get(status, b""), len(answer), _Date.now())
         assert self.transport is not None
-        self.transport.write(head + (b"Connection: close\r\n\r\n" if close else b"\r\n") + answer)
+        self.transport.write(_answer(status, answer, close))
 
     def _hand_over(self, data: bytes) -> None:
         """aiohttp takes the connection from here, with the bytes not yet served."""
@@ -262,6 +413,9 @@ class Front(asyncio.Protocol):
         self._forget()
         self.transport = None
         self._buf = b""
+        end = data.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
+        if end >= 0:  # an empty Content-Length is no length, for aiohttp too
+            data = _EMPTY_LENGTH.sub(b"", data[: end + 2]) + data[end + 2 :]
         protocol = self._aiohttp()
         transport.set_protocol(protocol)
         protocol.connection_made(transport)
@@ -289,10 +443,32 @@ class FrontSite(web.BaseSite):
         self.connections: set[Front] = set()
         self.heads: dict[bytes, _Head] = {}
         self.queries: dict[str, dict[str, str]] = {}
+        self.view = memoryview(bytearray(READ_SIZE))
+        self.budget = runner.app[DEVICE_APP].profile.device.max_body_in_flight
+        self.in_flight = 0  # bytes of bodies granted to connections still reading them
+        self.waiters: deque[Front] = deque()
 
     @property
     def name(self) -> str:
         return str(URL.build(scheme="http", host=self._host or "0.0.0.0", port=self._port))
+
+    def reserve(self, length: int) -> bool:
+        """Room for a request of `length` bytes; one always fits, however large."""
+        if self.in_flight and self.in_flight + length > self.budget:
+            return False
+        self.in_flight += length
+        return True
+
+    def release(self, length: int) -> None:
+        self.in_flight -= length
+        waiters = self.waiters
+        while waiters:
+            front = waiters[0]
+            want = front._need  # what it reserves: the whole request, mostly its body
+            if not self.reserve(want):
+                break
+            waiters.popleft()
+            front.granted(want)
 
     async def start(self) -> None:
         await super().start()
@@ -305,7 +481,7 @@ class FrontSite(web.BaseSite):
                 factory, self._host, self._port, reuse_address=True, backlog=self._backlog
             )
 
-    def _factory(self) -> Callable[[], asyncio.Protocol]:
+    def _factory(self) -> Callable[[], asyncio.BaseProtocol]:
         aiohttp = self._app_runner.server
         assert aiohttp is not None, "the runner is set up before its site starts"
         app = self._app_runner.app

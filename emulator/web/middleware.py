@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from aiohttp.http import HttpVersion10, HttpVersion11
 
 from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
@@ -24,6 +25,7 @@ from emulator.wire.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 CONTROL_PREFIX = "/_emulator/"
+UNKNOWN = "unknown"  # the endpoint label of every path that is no route
 DREQ: web.RequestKey[DeviceRequest] = web.RequestKey("goip_dreq", DeviceRequest)
 _QUIET = frozenset(
     {
@@ -37,6 +39,7 @@ _QUIET = frozenset(
         "/_emulator/ui/ui.css",
     }
 )
+_VERSIONS = (HttpVersion11, HttpVersion10)
 log = structlog.get_logger("emulator.web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -99,6 +102,15 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
     dev = request.app[DEVICE_APP]
     control = request.path.startswith(CONTROL_PREFIX)
     try:
+        if request.version not in _VERSIONS:  # the front refuses these before aiohttp sees them
+            reason = "the request line must end in HTTP/1.1 or HTTP/1.0"
+            response = json_response({"code": 400, "reason": reason}, 400)
+            response.force_close()
+            return response
+        if request.method == "HEAD" and not control and request.match_info.http_exception is None:
+            # aiohttp routes HEAD to GET handlers, and a device API GET may change state
+            # (op=reboot): HEAD runs nothing and is refused as the method it is.
+            raise web.HTTPMethodNotAllowed("HEAD", ["GET", "POST"])
         if not control:
             dev.device.check_available()
             if dev.faults.armed:
@@ -138,7 +150,10 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
         answer = response.body if type(response) is JsonResponse else None
         kind = "control" if control else "request"
         method, path, query = request.method, request.path, request.query_string
-        record(dev, kind, method, path, query, response.status, dreq, answer)
+        # Every path that is no route counts as one in the metrics: scans stay one series.
+        no_route = request.match_info.http_exception
+        counted_as = UNKNOWN if no_route is not None and no_route.status == 404 else None
+        record(dev, kind, method, path, query, response.status, dreq, answer, counted_as)
     return response
 
 
@@ -151,6 +166,7 @@ def record(
     status: int,
     dreq: DeviceRequest | None,
     answer: Any,
+    counted_as: str | None = None,
 ) -> None:
     """Journal a request served: the raw query, the body as read, the answer's bytes."""
     data: dict[str, Any] = {"method": method, "path": path, "query": query or {}, "status": status}
@@ -160,5 +176,5 @@ def record(
         data["answer"] = answer
     if dreq is not None and dreq.extra:
         data.update(dreq.extra)
-    dev.journal.add(kind, endpoint_name(path), data)
+    dev.journal.add(kind, endpoint_name(path), data, counted_as)
     dev.log.debug("served", kind=kind, path=path, status=status)

@@ -31,7 +31,7 @@ def handshake(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
             dreq.path,
         )
     except SessionError as exc:
-        dev.log.info("handshake_refused", code=int(exc.code), desc=exc.desc)
+        dev.log.info("handshake_refused", code=int(exc.code))  # desc quotes the auth digest
         return json_answer({"code": int(exc.code), "desc": exc.desc})
     # Which handshake path the client's auth named: either is accepted at either URL.
     dreq.extra["session_variant"] = f"auth-path={session.handshake_path}"

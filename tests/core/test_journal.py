@@ -45,3 +45,29 @@ def test_bytes_and_query_strings_are_read_back_as_documents() -> None:
         "body": {"auth": "***", "tasks": [1]},
         "answer": {"code": 200},
     }
+
+
+def test_credentials_are_redacted_wherever_they_hide() -> None:
+    journal = Journal(lambda: 0.0)
+    entry = journal.record(
+        "request",
+        "goip_get_sms",
+        # `;` is no separator to the device, but the journal redacts what follows it too
+        query="username=root;password=s3cret&x=1;auth=d1g",
+        body=b'{"type":"x","login":{"user":"root","Password":"s3cret"},"list":[{"token":"t"}]}',
+    )
+    cb = journal.record("callback", "status", url="http://cb:s3cret@127.0.0.1:9/x?a=1")
+    doc = entry.as_json()
+    assert "s3cret" not in str(doc) and "d1g" not in str(doc)
+    assert doc["query"]["username"] == "root;password=***"
+    assert doc["query"]["x"] == "1;auth=***"
+    assert doc["body"]["login"] == {"user": "root", "Password": "***"}
+    assert doc["body"]["list"] == [{"token": "***"}]
+    assert cb.as_json()["url"] == "http://cb:***@127.0.0.1:9/x?a=1"
+
+
+def test_a_document_without_credentials_is_read_as_it_is() -> None:
+    from emulator.journal import redact
+
+    doc = {"code": 0, "tasks": [{"tid": 1, "to": "100", "sms": "a=b"}], "url": "http://h/x"}
+    assert redact(doc) is doc

@@ -276,9 +276,8 @@ async def test_many_pipelined_requests_unread_then_read(gateway_factory, monkeyp
     assert len(gw.journal("request")) == 2000
 
 
-async def test_an_idle_connection_is_closed_after_the_keepalive(gateway_factory, monkeypatch):
-    monkeypatch.setattr(front, "KEEPALIVE", 0.2)
-    gw = await gateway_factory()
+async def test_an_idle_connection_is_closed_after_the_keepalive(gateway_factory):
+    gw = await gateway_factory(small(device={"keepalive_timeout": 0.2}))
     reader, writer = await asyncio.open_connection("127.0.0.1", gw.client.port)
     writer.write(b"GET /goip_get_sms.html?username=root&password=root HTTP/1.1\r\nHost: x\r\n\r\n")
     assert (await read_answers(reader, [b"GET"]))[0].startswith(b"HTTP/1.1 200 OK")

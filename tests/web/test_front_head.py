@@ -77,3 +77,42 @@ def test_connection_close_is_honoured():
 )
 def test_anything_else_goes_to_aiohttp(raw):
     assert read(raw) is None
+
+
+def test_an_empty_content_length_is_no_length():
+    assert read(head(GET, b"Host: x", b"Content-Length: "))[3] == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        (b"GET /goip_get_status.html HTTP/1.1", False),
+        (b"GET /goip_get_status.html HTTP/1.0", False),
+        (b"GET /goip_get_status.html HTTP/2.0", True),
+        (b"GET /goip_get_status.html", True),
+        (b"GET /goip_get_status.html http/1.1", True),
+    ],
+)
+def test_a_request_line_must_name_http_1x(line, refused):
+    from emulator.web.front import _refusal
+
+    assert (_refusal(head(line, b"Host: x")) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("partial", "hopeless"),
+    [
+        (GET + b"\r\nHost: x\r\n", False),
+        (GET + b"\r", False),
+        (b"POS", False),
+        (GET + b"\nHost: x", True),
+        (GET + b"\rHost: x", True),
+        (b"\x16\x03\x01\x02\x00", True),
+        (b"\r\nGET /", True),
+        (GET + b"\r\nX: \x7f", True),
+    ],
+)
+def test_a_head_still_arriving_is_passed_on_as_soon_as_it_cannot_be_served(partial, hopeless):
+    from emulator.web.front import _hopeless
+
+    assert _hopeless(partial) is hopeless

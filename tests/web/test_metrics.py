@@ -40,3 +40,17 @@ async def test_the_journal_is_bounded_by_bytes_and_says_what_it_dropped(gateway_
     text = await (await gw.client.get("/_emulator/metrics")).text()
     assert f"goip_journal_bytes {gw.dev.journal.bytes}" in text
     assert f"goip_journal_evicted_total {doc['evicted']}" in text
+
+
+async def test_a_callback_url_password_shows_in_no_state_and_no_metrics(gateway):
+    url = "http://cb:s3cret@127.0.0.1:9/status"
+    status, _ = await gateway.get("/goip_get_status.html", url=url, period=60, **CREDS)
+    assert status == 200
+    await gateway.advance(61)  # a push is attempted: the target shows in state and metrics
+    state = await (await gateway.client.get("/_emulator/state")).text()
+    metrics = await (await gateway.client.get("/_emulator/metrics")).text()
+    journal = await (await gateway.client.get("/_emulator/journal")).text()
+    for text in (state, metrics, journal):
+        assert "s3cret" not in text
+    assert "http://cb:***@127.0.0.1:9/status" in state
+    assert 'target="http://cb:***@127.0.0.1:9/status"' in metrics
