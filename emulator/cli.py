@@ -221,10 +221,10 @@ def _serve(args: argparse.Namespace) -> int:
         gc.collect()
         gc.freeze()
         gc.set_threshold(5_000, 200, 100)
+        if args.ready_file:  # before `ready` is printed: whoever sees it may read the file
+            _write_ready(args.ready_file, urls)
         for url in urls:
             print(f"ready {url}", flush=True)
-        if args.ready_file:
-            _write_ready(args.ready_file, urls)
         await stop.wait()
         log.info("stopping")
         await server.stop()
