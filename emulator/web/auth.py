@@ -39,7 +39,8 @@ async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
     if request.app[DEVICE_APP].profile.quirks.cookie_auth:
         dreq.cookie = request.cookies.get(COOKIE)
     if request.method == "POST":
-        dreq.raw = await read_body(request, max_body)
+        timeout = request.app[DEVICE_APP].profile.device.read_timeout
+        dreq.raw = await read_body(request, max_body, timeout)
     return dreq
 
 

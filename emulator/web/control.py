@@ -49,7 +49,8 @@ def _authorize(request: web.Request, dev: DeviceApp) -> None:
 
 
 async def _json_object(request: web.Request, required: bool = True) -> dict[str, Any]:
-    raw = await read_body(request, request.app[DEVICE_APP].profile.device.max_body)
+    spec = request.app[DEVICE_APP].profile.device
+    raw = await read_body(request, spec.max_body, spec.read_timeout)
     body = parse_json(raw) if raw.strip() else None
     request[DREQ] = DeviceRequest(request.path, request.method, dict(request.query), body, raw)
     if body is None and not required:

@@ -90,7 +90,7 @@ def inject(dev: DeviceApp, sms: InboundSms) -> dict[str, Any]:
 async def inject_sms(request: web.Request) -> web.Response:
     """Received SMS arriving on ports (one object, or a list of them)."""
     dev = _dev(request)
-    raw = await read_body(request, dev.profile.device.max_body)
+    raw = await read_body(request, dev.profile.device.max_body, dev.profile.device.read_timeout)
     if not raw.strip():
         raise ApiError.bad_request("body: expected an SMS object or a list of them")
     body = parse_json(raw)

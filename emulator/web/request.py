@@ -9,6 +9,7 @@ the field when neither fits (INTERPRETATION.md, "Lenient input").
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import re
@@ -91,8 +92,10 @@ def lower_query(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The body, at most `limit` bytes (the profile's `device.max_body`; a 413 beyond)."""
+async def read_body(request: web.Request, limit: int, timeout: float = 30.0) -> bytes:
+    """The body, at most `limit` bytes (the profile's `device.max_body`; a 413 beyond),
+    whole within `timeout` seconds (`device.read_timeout`; a 408 beyond), however it is
+    framed: a chunked body trickled a byte at a time holds nothing for long."""
     coding = request.headers.get("Content-Encoding", "").strip().lower()
     if coding not in ("", "identity"):
         # The device's web server reads bodies as sent; it decompresses nothing.
@@ -108,9 +111,12 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         # chunk loop of request.read() (a tenth of a one-task goip_post_sms, bench P1).
         return content.read_nowait()
     try:
-        return await request.read()
+        async with asyncio.timeout(timeout):
+            return await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, f"body is over {limit} bytes", 413) from None
+    except TimeoutError:
+        raise ApiError(408, f"body did not arrive whole within {timeout:g} s", 408) from None
 
 
 def parse_json(raw: bytes) -> Any:

@@ -294,3 +294,17 @@ async def test_an_empty_content_length_is_read_as_none(fronted):
     status, _, body = await answer(reader)
     assert status == 200 and json.loads(body)["status"] == "ok"
     writer.close()
+
+
+@pytest.mark.parametrize("path", ["/goip_post_sms.html", "/_emulator/sms"])
+async def test_a_trickled_chunked_body_is_timed_out_whoever_reads_it(both, path):
+    """aiohttp reads chunked bodies itself: its read is bounded by read_timeout too."""
+    gw = await both(read_timeout=0.5, keepalive_timeout=5)
+    reader, writer = await connect(gw.client.port)
+    writer.write(
+        f"POST {path}?{CREDS} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+        + b"1\r\n{\r\n"
+    )
+    status, _, body = await answer(reader, timeout=5)
+    assert status == 408 and json.loads(body)["code"] == 408
+    writer.close()
