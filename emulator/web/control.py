@@ -309,7 +309,11 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 UI = Path(__file__).parent / "ui"
-UI_FILES = {"ui.js": "application/javascript", "ui.css": "text/css"}
+UI_FILES = {
+    "ui.js": "application/javascript",
+    "ui.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+}
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -324,6 +328,12 @@ async def dashboard(request: web.Request) -> web.Response:
         for name in UI_FILES:
             page = page.replace(f'"ui/{name}"', f'"ui/{name}{suffix}"')
     return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
+async def dashboard_slash(request: web.Request) -> web.Response:
+    """/_emulator/ui/ is the dashboard too; its relative file links need the slashless URL."""
+    _dev(request)
+    raise web.HTTPFound(request.rel_url.with_path("/_emulator/ui", keep_query=True))
 
 
 async def dashboard_file(request: web.Request) -> web.Response:
@@ -383,6 +393,7 @@ def register(app: web.Application) -> None:
     r.add_get("/_emulator/journal", journal)
     r.add_get("/_emulator/journal/stream", journal_stream)
     r.add_get("/_emulator/ui", dashboard)
+    r.add_get("/_emulator/ui/", dashboard_slash)
     r.add_get("/_emulator/ui/{name}", dashboard_file)
     r.add_delete("/_emulator/journal", clear_journal)
     r.add_post("/_emulator/reset", reset)

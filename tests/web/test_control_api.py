@@ -152,3 +152,14 @@ async def test_a_full_queue_drops_the_oldest_waiting_and_counts_it(gateway_facto
     receiver.down = False
     await gw.advance(120)
     assert [d["port"] for d in receiver.of_type("port-status")] == ["2.01", "3.01", "4.01"]
+
+
+async def test_the_dashboard_is_found_with_a_slash_and_has_a_favicon(gateway):
+    resp = await gateway.client.get("/_emulator/ui/?x=1", allow_redirects=False)
+    assert resp.status == 302 and resp.headers["Location"] == "/_emulator/ui?x=1"
+    resp = await gateway.client.get("/_emulator/ui/")
+    assert resp.status == 200 and "<title>goip-emulator</title>" in await resp.text()
+    assert 'rel="icon"' in await resp.text()
+    resp = await gateway.client.get("/_emulator/ui/favicon.svg")
+    assert resp.status == 200 and resp.content_type == "image/svg+xml"
+    assert (await resp.text()).startswith("<svg")

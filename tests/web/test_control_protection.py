@@ -32,16 +32,20 @@ async def test_the_page_hands_its_token_to_its_own_files(guarded):
     assert resp.status == 200
     page = await resp.text()
     assets = re.findall(r'(?:src|href)="(ui/[^"]+)"', page)
-    assert len(assets) == 2 and all("?token=" in url for url in assets)
+    assert len(assets) == 3 and all("?token=" in url for url in assets)
     for url in assets:  # as the browser resolves them against /_emulator/ui
         resp = await guarded.client.get(f"/_emulator/{url}")
         assert resp.status == 200, url
-        assert resp.content_type in ("application/javascript", "text/css")
+        assert resp.content_type in ("application/javascript", "text/css", "image/svg+xml")
 
 
 async def test_without_a_token_the_page_and_files_are_open(gateway):
     page = await (await gateway.client.get("/_emulator/ui")).text()
-    assert re.findall(r'(?:src|href)="(ui/[^"]+)"', page) == ["ui/ui.css", "ui/ui.js"]
+    assert re.findall(r'(?:src|href)="(ui/[^"]+)"', page) == [
+        "ui/favicon.svg",
+        "ui/ui.css",
+        "ui/ui.js",
+    ]
     assert (await gateway.client.get("/_emulator/ui/ui.js")).status == 200
 
 
