@@ -77,8 +77,6 @@ class Runtime:
         # run can be repeated with --seed.
         self.seed = profile.seed if seed is None else seed
         self.effective_seed = self.seed if self.seed is not None else secrets.randbelow(2**32)
-        if self.seed is None:
-            log.info("seed_drawn", seed=self.effective_seed)
         # The device's flash lives here, one subdirectory per device of the fleet;
         # None: every start is a factory-fresh device.
         self.state_dir = state_dir

@@ -197,6 +197,10 @@ def _serve(args: argparse.Namespace) -> int:
             await server.stop()
             why = exc.strerror or str(exc)
             return _usage_error(f"cannot listen on {args.host}:{args.port}: {why}")
+        if server.runtime.seed is None:  # logged once serving: a refused start stays one line
+            log.info(
+                "seed_drawn", seed=server.runtime.effective_seed, hint="--seed N repeats this run"
+            )
         log.info(
             "serving",
             profile=profile.name,

@@ -150,6 +150,7 @@ async def state(request: web.Request) -> web.Response:
             "max_slots": dev.identity.max_slots,
             "ssrc": device.ssrc,
             "boots": device.boots,
+            "seed": dev.runtime.effective_seed,  # --seed with it repeats the run
             "rebooting_until": device.unavailable_until,
         },
         "clock": clock_json(dev),
