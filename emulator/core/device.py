@@ -449,14 +449,13 @@ class Device:
         )
 
     def _port_changed(self, port: Port) -> None:
-        if self._instant:  # a warm start: what happened before anyone was listening
-            return
         port.seq += 1
         self.version += 1
         self.sending.port_changed(port)
         self.inbound.port_changed(port)
         url = self.settings.status_url
-        if url and self.settings.status_period > 0:
+        # A warm start counts what happened before anyone was listening, and pushes none.
+        if url and self.settings.status_period > 0 and not self._instant:
             self.outbox.emit(PortStatus(url=url, seq=port.seq, snapshot=self.snapshot(port.slot)))
 
     def status_slots(self, all_sims: bool) -> list[Slot]:

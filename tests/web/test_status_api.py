@@ -135,3 +135,24 @@ async def test_cached_entries_follow_every_change(gateway):
     await gateway.get("/goip_send_cmd.html", op="switch", ports="4.02", **CREDS)
     await gateway.advance(10)
     assert dict((p, s) for p, s, *_ in await states())["4.02"] == 3
+
+
+async def test_a_warm_device_is_registered_at_start_and_counts_what_it_went_through(
+    gateway_factory, receiver
+):
+    from emulator.profile import load_profile
+
+    gw = await gateway_factory(load_profile("default"))  # warm, as served
+    _, doc = await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
+    assert {e["st"] for e in doc["status"]} == {3}
+    assert {e["seq"] for e in doc["status"]} == {3}  # 11, 2, 3 happened before anyone listened
+    status, answer = await gw.post(
+        "/goip_post_sms.html",
+        {"type": "send-sms", "tasks": [{"tid": 1, "to": "1", "sms": "x"}]},
+        **CREDS,
+    )
+    assert answer["status"] == [{"tid": 1, "status": "0 OK"}]  # the first SMS is accepted
+    await gw.get("/goip_send_cmd.html", op="lock", ports="2", **CREDS)
+    await gw.advance(0)
+    pushed = receiver.of_type("port-status")
+    assert [(d["port"], d["seq"], d["st"]) for d in pushed] == [("2.01", 4, "12 Locked by User")]
