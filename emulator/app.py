@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 
 from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
+from emulator.config.build import core_config
 from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.core.sessions import secret_ids
@@ -33,6 +34,7 @@ from emulator.profile import Profile
 from emulator.push.pusher import Pusher
 from emulator.scenario import ScenarioRunner
 from emulator.wire.callbacks import render
+from emulator.wire.ports import PortNames
 
 log = structlog.get_logger("emulator")
 
@@ -148,6 +150,10 @@ class DeviceApp:
         self.index = index
         self.profile = runtime.profile
         self.identity = fleet_identity(self.profile, index)
+        # How this device writes and reads port names: the EJOIN personality's format.
+        spec = self.profile.device
+        self.names = PortNames(spec.ports, spec.slots, self.profile.quirks.port_format)
+        self.core_config = core_config(self.profile, index)
         self.log = log.bind(device=self.identity.name)
         seed = runtime.effective_seed
         self.journal = Journal(
@@ -195,7 +201,7 @@ class DeviceApp:
         """Power on, from what flash kept (`kept`) or factory-fresh (None)."""
         try:
             device = Device(
-                self.profile,
+                self.core_config,
                 self.runtime.clock,
                 device_rng(self.runtime.effective_seed, self.index, "device"),
                 index=self.index,
@@ -236,9 +242,7 @@ class DeviceApp:
             self.log.debug("port_status", port=snap.port, slot=snap.slot, st=int(snap.state))
         elif isinstance(event, DevStatus):
             self.log.debug("dev_status", seq=event.seq)
-        self.pusher.submit(
-            event.url, event.type, render(event, self.device.names, self.profile.quirks)
-        )
+        self.pusher.submit(event.url, event.type, render(event, self.names, self.profile.quirks))
 
     def reset(self) -> None:
         """Back to the profile's initial state: a new device, no queued callbacks, empty journal.

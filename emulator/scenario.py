@@ -212,7 +212,7 @@ class ScenarioRunner:
                 return "saved"
             if cmd.ports is None:
                 raise ValueError(f"command {cmd.op} needs ports")
-            refs = device.names.parse_list(cmd.ports)
+            refs = self.dev.names.parse_list(cmd.ports)
             getattr(device, cmd.op)(refs)
             return f"{cmd.op} {cmd.ports}"
         if event.reboot:
@@ -223,14 +223,14 @@ class ScenarioRunner:
         if event.sms is not None:
             return self._sms(event.sms, n)
         assert event.calls is not None
-        ports = list(dict.fromkeys(r.port for r in device.names.parse_list(event.calls.port)))
+        ports = list(dict.fromkeys(r.port for r in self.dev.names.parse_list(event.calls.port)))
         for port in ports:
             device.calls.place(port, event.calls.plan())
         return f"{event.calls.count} call(s) on {len(ports)} port(s)"
 
     def _sms(self, action: SmsAction, n: int) -> str:
         device = self.dev.device
-        refs = device.names.parse_list(action.ports)
+        refs = self.dev.names.parse_list(action.ports)
         if action.pick == "each":
             chosen = refs
         elif action.pick == "random":
@@ -263,14 +263,14 @@ class ScenarioRunner:
         if action.amount is not None:
             params["amount"] = action.amount
         done, refused = 0, []
-        for ref in device.names.parse_list(action.slots):
+        for ref in self.dev.names.parse_list(action.slots):
             slots = [ref.slot] if ref.slot else range(1, len(device.port(ref.port).slots) + 1)
             for slot in slots:
                 try:
                     device.sim_event(type(ref)(ref.port, slot), action.event, params)
                     done += 1
                 except ValueError as exc:
-                    refused.append(f"{device.names.format(ref.port, slot)}: {exc}")
+                    refused.append(f"{self.dev.names.format(ref.port, slot)}: {exc}")
         if refused and not done:
             raise ValueError("; ".join(refused[:3]))
         return f"{action.event} on {done} slot(s)" + (

@@ -16,8 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from serving import serve  # noqa: F401  (the fixture that starts `goip-emulator serve`)
 from yarl import URL
 
-from emulator.app import DeviceApp, Runtime, build_app
+from emulator.app import DeviceApp, Runtime, build_app, fleet_identity
 from emulator.clock import VirtualClock
+from emulator.config.build import core_config
 from emulator.core.device import Device
 from emulator.profile import Profile, parse_profile
 from emulator.testing import CallbackReceiver
@@ -57,7 +58,12 @@ def make_device(profile: Profile | None = None, seed: int = 1) -> tuple[Device, 
     """A core device on a virtual clock, no event loop needed."""
     profile = profile or make_profile(**SMALL)
     clock = VirtualClock(profile.start_time.timestamp())
-    return Device(profile, clock, random.Random(seed)), clock
+    return device_of(profile, clock, random.Random(seed)), clock
+
+
+def device_of(profile: Profile, clock: VirtualClock, rng: random.Random, **options: Any) -> Device:
+    """The core device a profile describes (device 0 of a fleet), as the gateway builds it."""
+    return Device(core_config(profile), clock, rng, identity=fleet_identity(profile, 0), **options)
 
 
 @pytest.fixture

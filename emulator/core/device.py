@@ -16,8 +16,10 @@ from typing import Any
 from emulator.core import settings as settings_mod
 from emulator.core.calls import Calls
 from emulator.core.codes import SimState
+from emulator.core.config import CardConfig, CoreConfig
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
 from emulator.core.inbound import Inbound, Stored
+from emulator.core.ports import LETTERS, PortListError, PortRef
 from emulator.core.sessions import SessionTable, random_ids
 from emulator.core.settings import Settings
 from emulator.core.sim import (
@@ -31,8 +33,6 @@ from emulator.core.sim import (
 from emulator.core.stats import Stats
 from emulator.core.tasks import Sending
 from emulator.core.timers import TimerHandle, Timers
-from emulator.profile import Profile, SimSpec
-from emulator.wire.ports import LETTERS, PortListError, PortNames, PortRef
 
 MIN_STATUS_PERIOD = 60  # spec 4.1.2: "最小值 60"
 # Odd, so boots -> boots * _BOOT_MIX (mod 2**64) is one-to-one: two boots of one seed
@@ -108,11 +108,11 @@ class Port:
         return self.slots[self.current - 1]
 
 
-def _card(spec: SimSpec, fields: dict[str, int | str]) -> SimCard:
+def _card(spec: CardConfig) -> SimCard:
     return SimCard(
-        imsi=spec.imsi.format(**fields),
-        iccid=spec.iccid.format(**fields),
-        number=spec.number.format(**fields),
+        imsi=spec.imsi,
+        iccid=spec.iccid,
+        number=spec.number,
         operator=spec.operator,
         balance=spec.balance,
         signal=spec.signal,
@@ -130,32 +130,23 @@ class Device:
 
     def __init__(
         self,
-        profile: Profile,
+        config: CoreConfig,
         timers: Timers,
         rng: random.Random,
         *,
+        identity: Identity,
         index: int = 0,
-        identity: Identity | None = None,
         session_ids: Callable[[], str] | None = None,
         flash: FlashImage | None = None,
     ) -> None:
-        self.profile = profile
+        self.config = config
         self.timers = timers
         self.rng = rng
         self.index = index
-        spec = profile.device
-        self.identity = identity or Identity(
-            name=spec.name,
-            mac=spec.mac,
-            ip=spec.ip,
-            firmware=spec.firmware,
-            max_ports=spec.ports,
-            max_slots=spec.slots,
-        )
-        self.names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
+        spec = config.device
+        self.identity = identity
         self.outbox = Outbox()
-        offset = spec.tzinfo.utcoffset(None)
-        self.stats = Stats(timers.now, offset.total_seconds() if offset else 0.0)
+        self.stats = Stats(timers.now, spec.utc_offset)
         self.sessions = SessionTable(
             # session_ids: the run's source when its seed is not fixed (emulator/app.py).
             session_id_source=session_ids or random_ids(rng),
@@ -184,56 +175,35 @@ class Device:
         self._status_timer: TimerHandle | None = None
         # A served device starts warm, as one that has been on for a while: the power-on
         # sequence runs at once, with nothing pushed (INTERPRETATION.md, "Boot").
-        self._instant = profile.behaviour.boot == "warm"
+        self._instant = config.behaviour.boot == "warm"
         self._boot()
         self._instant = False
 
     # -- construction ---------------------------------------------------------
 
     def _initial_settings(self) -> Settings:
-        push = self.profile.push
-        imei = [
-            self.profile.device.imei.format(device=self.index, port=p)
-            for p in range(1, self.profile.device.ports + 1)
-        ]
+        initial = self.config.settings
         return Settings(
-            status_url=push.status_url,
-            status_period=push.status_period,
-            sr_url=push.sr_url,
-            sms_url=push.sms_url,
-            sr_cnt=push.sr_cnt,
-            sr_prd=push.sr_prd,
-            sms_cnt=push.sms_cnt,
-            sms_prd=push.sms_prd,
-            auto_fail_sim_switch=self.profile.behaviour.auto_fail_sim_switch,
-            imei=imei,
+            status_url=initial.status_url,
+            status_period=initial.status_period,
+            sr_url=initial.sr_url,
+            sms_url=initial.sms_url,
+            sr_cnt=initial.sr_cnt,
+            sr_prd=initial.sr_prd,
+            sms_cnt=initial.sms_cnt,
+            sms_prd=initial.sms_prd,
+            auto_fail_sim_switch=self.config.behaviour.auto_fail_sim_switch,
+            imei=list(self.config.device.imei),
         )
 
     def _build_ports(self) -> list[Port]:
-        spec = self.profile.device
-        specs: dict[tuple[int, int], SimSpec] = {}
-        defaults = self.profile.sims.defaults
-        for override in self.profile.sims.overrides:
-            for ref in self.names.parse_list(override.slots):
-                chosen = [ref.slot] if ref.slot else range(1, spec.slots + 1)
-                for s in chosen:
-                    key = (ref.port, s)
-                    specs[key] = override.apply(specs.get(key, defaults))
         ports = []
-        for p in range(1, spec.ports + 1):
+        for p, configs in enumerate(self.config.sims, start=1):
             slots = []
-            for s in range(1, spec.slots + 1):
-                sim = specs.get((p, s), defaults)
-                fields: dict[str, int | str] = {
-                    "device": self.index,
-                    "port": p,
-                    "slot": s,
-                    "letter": LETTERS[s - 1],
-                    "index": (p - 1) * spec.slots + s,
-                }
-                card = _card(sim, fields) if sim.present else None
+            for s, slot_config in enumerate(configs, start=1):
+                card = None if slot_config.card is None else _card(slot_config.card)
                 slot = Slot(p, s, card, SimState.IDLE if card else SimState.NO_SIM)
-                if sim.locked:
+                if slot_config.locked:
                     slot.state = SimState.USER_LOCKED
                 slots.append(slot)
             port = Port(p, slots)
@@ -262,7 +232,7 @@ class Device:
 
     def flash_image(self) -> FlashImage:
         """What a power loss now would leave: saved settings, boot count, kept inbox."""
-        if not self.profile.device.keeps_inbox_on_reboot:
+        if not self.config.device.keeps_inbox_on_reboot:
             return FlashImage(self.boots, settings_mod.to_plain(self.saved))
         return FlashImage(
             self.boots,
@@ -277,7 +247,7 @@ class Device:
 
     def inbox_changed(self) -> None:
         """The inbox is in flash only when the profile says the device stores it."""
-        if self.profile.device.keeps_inbox_on_reboot:
+        if self.config.device.keeps_inbox_on_reboot:
             self.flash_changed()
 
     # -- time -----------------------------------------------------------------
@@ -347,7 +317,7 @@ class Device:
             self._detected(port, slot)
             return
         port.progress = self.later(
-            self.profile.behaviour.detect_time, lambda: self._detected(port, slot)
+            self.config.behaviour.detect_time, lambda: self._detected(port, slot)
         )
 
     def _detected(self, port: Port, slot: Slot) -> None:
@@ -366,7 +336,7 @@ class Device:
         if self._instant:
             self._registration_done(port, slot)
             return
-        delay = self.draw(self.profile.behaviour.registration_time)
+        delay = self.draw(self.config.behaviour.registration_time)
         port.progress = self.later(delay, lambda: self._registration_done(port, slot))
 
     def _registration_done(self, port: Port, slot: Slot) -> None:
@@ -510,12 +480,6 @@ class Device:
 
     # -- commands (spec 5) ------------------------------------------------------
 
-    def parse_ports(self, text: str) -> list[PortRef]:
-        try:
-            return self.names.parse_list(text)
-        except PortListError as exc:
-            raise CommandError(2, f"Invalid Port: {exc}") from None
-
     def lock(self, refs: list[PortRef]) -> None:
         """Lock a slot, or every slot of a port named without one (spec 5.1.3)."""
         for slot in self._slots_of(refs):
@@ -595,8 +559,8 @@ class Device:
         self.inbound.reboot()
         self.calls.reboot()
         self.settings = self.saved.copy()
-        self.unavailable_until = self.now() + self.profile.device.reboot_time
-        self.later(self.profile.device.reboot_time, self._boot)
+        self.unavailable_until = self.now() + self.config.device.reboot_time
+        self.later(self.config.device.reboot_time, self._boot)
 
     def shutdown(self) -> None:
         """Power off for good: every timer is void and nothing more is emitted."""
@@ -648,15 +612,7 @@ class Device:
     def _ev_insert(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
         if slot.card is not None:
             raise IllegalTransition(slot.state, SimEvent.INSERT)
-        defaults = self.profile.sims.defaults
-        fields: dict[str, int | str] = {
-            "device": self.index,
-            "port": port.number,
-            "slot": slot.index,
-            "letter": LETTERS[slot.index - 1],
-            "index": (port.number - 1) * len(port.slots) + slot.index,
-        }
-        card = _card(defaults, fields)
+        card = _card(self.config.slot(port.number, slot.index).inserted)
         for key in ("imsi", "iccid", "number", "operator"):
             if key in params:
                 setattr(card, key, str(params[key]))

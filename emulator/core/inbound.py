@@ -25,7 +25,12 @@ if TYPE_CHECKING:
 
 
 class NotReceived(ValueError):
-    """An SMS the device cannot receive; the message says why."""
+    """An SMS the device cannot receive at `port`/`slot`; `why` says why (the edge names
+    the slot in its own port format)."""
+
+    def __init__(self, port: int, slot: int, why: str) -> None:
+        self.port, self.slot, self.why = port, slot, why
+        super().__init__(f"port {port} slot {slot} {why}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,7 @@ class Inbound:
         self.pending: Batch[ReceivedSms] = Batch(
             device, lambda: (device.settings.sms_cnt, device.settings.sms_prd), self._emit
         )
-        offset = device.profile.device.tzinfo.utcoffset(None)
-        self.utc_offset = offset.total_seconds() if offset else 0.0
+        self.utc_offset = device.config.device.utc_offset
 
     # -- arrival -------------------------------------------------------------------
 
@@ -77,9 +81,7 @@ class Inbound:
         index = slot or target.current
         card = target.slots[index - 1].card
         if card is None:
-            raise NotReceived(
-                f"{self.device.names.format(port, index)} has no SIM: nobody to deliver to"
-            )
+            raise NotReceived(port, index, "has no SIM: nobody to deliver to")
         when = self.device.now() if ts is None else ts
         sms = ReceivedSms(
             flag=0,
@@ -96,7 +98,7 @@ class Inbound:
 
     def schedule_delivery_report(self, port: int, slot: int, recipient: str) -> None:
         """dr=1: the network reports delivery of a sent message later (spec 7.2.3)."""
-        sending = self.device.profile.sending
+        sending = self.device.config.sending
         delay = self.device.draw(sending.delivery_delay)
         failed = sending.delivery_failure_rate > 0 and (
             self.device.rng.random() < sending.delivery_failure_rate
@@ -143,7 +145,7 @@ class Inbound:
         stored = Stored(self.next_id, sms)
         self.next_id += 1
         self.inbox.append(stored)
-        if len(self.inbox) > self.device.profile.inbox.capacity:
+        if len(self.inbox) > self.device.config.inbox.capacity:
             self.inbox.popleft()
             self.dropped += 1
         self.device.inbox_changed()
@@ -181,11 +183,11 @@ class Inbound:
 
     def restore(self, kept: tuple[Stored, ...], next_id: int) -> None:
         """The inbox read back from flash at a boot, the newest `capacity` entries."""
-        self.inbox = deque(kept[-self.device.profile.inbox.capacity :])
+        self.inbox = deque(kept[-self.device.config.inbox.capacity :])
         self.next_id = max(next_id, self.inbox[-1].id + 1 if self.inbox else 1)
 
     def reboot(self) -> None:
         """RAM is lost; the inbox survives only where the device stores it in flash."""
         self.pending.clear()
-        if not self.device.profile.device.keeps_inbox_on_reboot:
+        if not self.device.config.device.keeps_inbox_on_reboot:
             self.inbox.clear()

@@ -166,7 +166,7 @@ class Sending:
         # A finished task whose last report still waits in the buffer is still held.
         if spec.tid in self.tasks or spec.tid in pending or spec.tid in self._reporting:
             return TaskStatus.DUPLICATED_TID
-        limits = self.device.profile.sending
+        limits = self.device.config.sending
         if len(self.tasks) + len(pending) >= limits.max_tasks:
             return TaskStatus.TOO_MANY_TASK
         # A device's memory holds so many messages, however few the tasks (16 too).
@@ -364,7 +364,7 @@ class Sending:
 
     def _transmit(self, queue: PortQueue, port: Port, message: Message) -> None:
         card = port.slot.card
-        sending = self.device.profile.sending
+        sending = self.device.config.sending
         span = (card.send_latency if card else None) or sending.latency
         latency = sum(self.device.draw(span) for _ in range(message.parts))
         rate = (

@@ -78,7 +78,7 @@ def _dev(request: web.Request) -> DeviceApp:
 def slot_json(dev: DeviceApp, slot: Slot) -> dict[str, Any]:
     card = slot.card
     return {
-        "slot": dev.device.names.format(slot.port, slot.index),
+        "slot": dev.names.format(slot.port, slot.index),
         "st": int(dev.device.shown_state(slot)),
         "status": str(dev.device.shown_state(slot)),
         "sim": None
@@ -133,7 +133,7 @@ async def state(request: web.Request) -> web.Response:
     ports = [
         {
             "port": port.number,
-            "current": device.names.format(port.number, port.current),
+            "current": dev.names.format(port.number, port.current),
             "imei": device.imei(port.number),
             "seq": port.seq,
             "slots": [slot_json(dev, s) for s in port.slots],
@@ -189,7 +189,7 @@ async def sim_event(request: web.Request) -> web.Response:
     body = await _json_object(request)
     device = dev.device
     try:
-        ref = device.names.parse_name(request.match_info["slot"])
+        ref = dev.names.parse_name(request.match_info["slot"])
     except PortListError as exc:
         raise ApiError.bad_request(f"slot: {exc}") from None
     if ref.slot is None:
@@ -211,7 +211,7 @@ async def sim_event(request: web.Request) -> web.Response:
     port = device.ports[slot.port - 1]
     # The port may have moved on (auto switch after a block): say where it is now.
     current = {
-        "current": device.names.format(port.number, port.current),
+        "current": dev.names.format(port.number, port.current),
         "st": int(port.slot.state),
         "status": str(port.slot.state),
     }

@@ -69,19 +69,20 @@ _SMS_BATCH = TypeAdapter(InboundSms | list[InboundSms])
 def inject(dev: DeviceApp, sms: InboundSms) -> dict[str, Any]:
     """Deliver one SMS; what happened to it, for the answer and the journal."""
     device = dev.device
-    ref = device.names.parse_name(sms.port)
+    ref = dev.names.parse_name(sms.port)
     try:
         inbox_id = device.inbound.receive(
             ref.port, ref.slot, sms.sender, sms.text, sms.recipient, sms.ts
         )
     except NotReceived as exc:
-        return {"port": sms.port, "outcome": "refused", "reason": str(exc)}
+        reason = f"{dev.names.format(exc.port, exc.slot)} {exc.why}"
+        return {"port": sms.port, "outcome": "refused", "reason": reason}
     if inbox_id is None:
         slot = ref.slot or device.ports[ref.port - 1].current
         return {
             "port": sms.port,
             "outcome": "held",
-            "reason": f"{device.names.format(ref.port, slot)} is not registered: the network "
+            "reason": f"{dev.names.format(ref.port, slot)} is not registered: the network "
             "holds the SMS until it is",
         }
     return {"port": sms.port, "outcome": "received", "id": inbox_id}
@@ -102,10 +103,9 @@ async def inject_sms(request: web.Request) -> web.Response:
     batch = parsed if isinstance(parsed, list) else [parsed]
     if len(batch) > MAX_BATCH:
         raise ApiError.bad_request(f"body: {len(batch)} SMS is over {MAX_BATCH} at once")
-    device = dev.device
     for index, sms in enumerate(batch):  # check every port first: all or nothing
         try:
-            device.names.parse_name(sms.port)
+            dev.names.parse_name(sms.port)
         except PortListError as exc:
             where = f"{index}.port" if isinstance(parsed, list) else "port"
             raise ApiError.bad_request(f"{where}: {exc}") from None
@@ -123,7 +123,7 @@ async def place_calls(request: web.Request) -> web.Response:
     call = await read_model(request, CallsAction)
     device = dev.device
     try:
-        ports = list(dict.fromkeys(r.port for r in device.names.parse_list(call.port)))
+        ports = list(dict.fromkeys(r.port for r in dev.names.parse_list(call.port)))
     except PortListError as exc:
         raise ApiError.bad_request(f"port: {exc}") from None
     plan = call.plan()

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from emulator.app import DeviceApp
-from emulator.core.device import CommandError, Device
+from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError
 from emulator.web.auth import authorize
 from emulator.web.endpoint import Answer, Endpoint, json_answer
@@ -17,7 +17,7 @@ from emulator.wire.callbacks import dev_status_head, status_entry
 from emulator.wire.commands import PORT_OPS, RESERVED, CommandBody, Op
 from emulator.wire.errors import ApiError, validation_reason
 from emulator.wire.jsonio import dumps
-from emulator.wire.ports import PortRef
+from emulator.wire.ports import PortListError, PortNames, PortRef
 
 
 def get_status(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
@@ -56,7 +56,7 @@ def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
     cached = dev.status_cache.get(all_sims)
     if cached is None or cached[0] != key:
         entries = [
-            status_entry(device.snapshot(s), device.names) for s in device.status_slots(all_sims)
+            status_entry(device.snapshot(s), dev.names) for s in device.status_slots(all_sims)
         ]
         cached = dev.status_cache[all_sims] = (key, dumps(entries))
     return cached[1]
@@ -120,13 +120,13 @@ def _op(text: str) -> Op:
         raise ApiError(15, f"Invalid CMD: unknown op {text!r}; known: {known}") from None
 
 
-def _plan_port_op(device: Device, op: Op, ports: str | None) -> tuple[Op, list[PortRef]]:
+def _plan_port_op(names: PortNames, op: Op, ports: str | None) -> tuple[Op, list[PortRef]]:
     if ports is None or not ports.strip():
-        raise ApiError(2, f"Invalid Port: op={op.value} needs ports, e.g. ports=1A,2B,4-32")
+        raise ApiError(2, f"Invalid Port: op={op.value} needs ports, e.g. ports=1.01,2.02,4-32")
     try:
-        refs = device.parse_ports(ports)
-    except CommandError as exc:
-        raise ApiError(exc.code, exc.reason) from None
+        refs = names.parse_list(ports)
+    except PortListError as exc:
+        raise ApiError(TaskStatus.INVALID_PORT, f"Invalid Port: {exc}") from None
     return op, refs
 
 
@@ -150,9 +150,9 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
                     f"Invalid CMD: ops.{index}.op {sub.op!r} is not one of "
                     "lock, unlock, switch, reset",
                 )
-            plan.append(_plan_port_op(device, sub_op, sub.ports))
+            plan.append(_plan_port_op(dev.names, sub_op, sub.ports))
     elif op in PORT_OPS:
-        plan.append(_plan_port_op(device, op, body.ports))
+        plan.append(_plan_port_op(dev.names, op, body.ports))
 
     auto_switch = None
     if body.auto_fail_sim_switch is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.app import DeviceApp
-from emulator.core.device import Device
 from emulator.core.stats import Window
 from emulator.web.auth import authorize
 from emulator.web.endpoint import Answer, Endpoint, json_answer
@@ -30,7 +29,7 @@ def get_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
             "ssrc": device.ssrc,
             "sms_num": len(found),
             "next_sms": next_sms,
-            "data": [sms_entry(s.sms, device.names, dev.profile.quirks) for s in found],
+            "data": [sms_entry(s.sms, dev.names, dev.profile.quirks) for s in found],
         }
     )
     return json_answer(answer)
@@ -41,9 +40,9 @@ def _param(dreq: DeviceRequest, name: str, default: Any) -> Any:
     return default if value is None or value == "" else value
 
 
-def _selection(device: Device, dreq: DeviceRequest) -> tuple[list[tuple[int, int]], Window]:
+def _selection(dev: DeviceApp, dreq: DeviceRequest) -> tuple[list[tuple[int, int]], Window]:
     """ports (default all), slots (default each port's current one), type (spec 9.1.2)."""
-    names = device.names
+    names, device = dev.names, dev.device
     try:
         ports_text = as_str(_param(dreq, "ports", "all"), "ports", 4096)
         ports = names.parse_numbers(ports_text, len(device.ports), "port")
@@ -71,7 +70,7 @@ def get_sms_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """SMS statistics per port and slot in a window (spec 9)."""
     authorize(dev, dreq)
     device = dev.device
-    pairs, window = _selection(device, dreq)
+    pairs, window = _selection(dev, dreq)
     stats = []
     for port, slot in pairs:
         unsent, sending, con_failed = device.sending.gauges(port, slot)
@@ -101,7 +100,7 @@ def get_call_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Call statistics per port and slot in a window (spec 10)."""
     authorize(dev, dreq)
     device = dev.device
-    pairs, window = _selection(device, dreq)
+    pairs, window = _selection(dev, dreq)
     stats = [device.calls.figures(port, slot, window) for port, slot in pairs]
     answer = envelope.ok("goip_get_call_stat", dev.profile.quirks.envelope_codes)
     answer.update({"count": len(stats), "stats": stats})

@@ -9,7 +9,6 @@ from typing import Any
 
 from emulator.app import DeviceApp
 from emulator.core.codes import TaskStatus
-from emulator.core.device import Device
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import Sending, TaskSpec, messages_of
 from emulator.web.auth import authorize
@@ -17,7 +16,7 @@ from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import SESSION_PARAMS, DeviceRequest, as_flag, as_int, as_str, show
 from emulator.wire import envelope
 from emulator.wire.errors import REFUSED_CODES, ApiError
-from emulator.wire.ports import PortListError
+from emulator.wire.ports import PortListError, PortNames
 
 MAX_TASKS_PER_REQUEST = 10_000
 MAX_RECIPIENTS = 10_000
@@ -97,7 +96,7 @@ def _attachments(text: str) -> TaskStatus:
     return TaskStatus.OK
 
 
-def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | TaskStatus]:
+def parse_task(names: PortNames, raw: Any, where: str) -> tuple[Any, TaskSpec | TaskStatus]:
     """(tid as given, a TaskSpec or the status code that refuses the task).
 
     Wrong types are the whole request's problem (400 naming the field); missing or
@@ -176,7 +175,7 @@ def parse_task(device: Device, raw: Any, where: str) -> tuple[Any, TaskSpec | Ta
     ports: list[int] | None = None
     if from_text.strip():
         try:
-            ports = list(dict.fromkeys(r.port for r in device.names.parse_list(from_text)))
+            ports = list(dict.fromkeys(r.port for r in names.parse_list(from_text)))
         except PortListError:
             return tid, TaskStatus.INVALID_PORT
     return tid, TaskSpec(
@@ -239,7 +238,7 @@ def post_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
         answer["status"] = [{"tid": tid, "status": f"{exc.code} {exc.reason}"} for tid in tids]
         return json_answer(answer)
     raw_tasks, top = _tasks_of(dreq)
-    parsed = [parse_task(device, raw, f"tasks.{i}") for i, raw in enumerate(raw_tasks)]
+    parsed = [parse_task(dev.names, raw, f"tasks.{i}") for i, raw in enumerate(raw_tasks)]
     settings = {k.lower(): v for k, v in top.items() if v is not None}
     try:
         for name, value in settings.items():
@@ -393,7 +392,7 @@ def get_tasks(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     if port_raw is None:
         raise ApiError(2, "Invalid Port: port is required, e.g. port=1")
     try:
-        port = device.names.parse_name(as_str(port_raw, "port", 40)).port
+        port = dev.names.parse_name(as_str(port_raw, "port", 40)).port
     except PortListError as exc:
         raise ApiError(2, f"Invalid Port: {exc}") from None
     pos = as_int(dreq.param("pos") if dreq.param("pos") is not None else 0, "pos", 0)

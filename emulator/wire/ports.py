@@ -10,21 +10,10 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 
-LETTERS = string.ascii_uppercase
+from emulator.core.ports import LETTERS, PortListError, PortRef
 
-
-class PortListError(ValueError):
-    """A port name or list item that does not name a port of this device."""
-
-
-@dataclass(frozen=True, slots=True)
-class PortRef:
-    """A port (1-based) and optionally a slot (1-based, slot 1 = A)."""
-
-    port: int
-    slot: int | None = None
+__all__ = ["LETTERS", "PortListError", "PortNames", "PortRef"]
 
 
 _LETTER = re.compile(r"([0-9]{1,9})([A-Za-z])")

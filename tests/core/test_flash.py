@@ -5,28 +5,39 @@ import os
 import random
 
 import pytest
-from conftest import small
+from conftest import device_of, small
 
 from emulator.clock import VirtualClock
-from emulator.core.device import Device, FlashImage
+from emulator.core.device import FlashImage
 from emulator.core.settings import SettingError
 from emulator.flash import FILE_NAME, Flash, FlashError, decode, encode
 
 
 def boot(profile=None, flash=None, seed=1):
+    device, profile = _boot(profile, flash, seed)
+    PROFILES[id(device)] = profile
+    return device
+
+
+def _boot(profile=None, flash=None, seed=1):
     """A device powered on from `flash` (None: factory-fresh), past registration."""
     profile = profile or small()
     clock = VirtualClock(profile.start_time.timestamp())
-    device = Device(profile, clock, random.Random(seed), flash=flash)
+    device = device_of(profile, clock, random.Random(seed), flash=flash)
     clock.advance(10)
-    return device
+    return device, profile
+
+
+PROFILES: dict[int, object] = {}  # id(device) -> the profile it was booted from
 
 
 def restart(device, seed=1):
     """Power loss and power on: only what the image holds comes back."""
     image = device.flash_image()
     doc = json.loads(json.dumps(encode(image, len(device.ports), len(device.ports[0].slots))))
-    return boot(device.profile, decode(doc, len(device.ports), len(device.ports[0].slots)), seed)
+    return boot(
+        PROFILES[id(device)], decode(doc, len(device.ports), len(device.ports[0].slots)), seed
+    )
 
 
 def test_saved_settings_inbox_and_boot_count_come_back_and_unsaved_set_does_not():

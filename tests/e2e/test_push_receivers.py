@@ -236,7 +236,7 @@ async def test_two_thousand_urls_keep_the_targets_bounded(
     gw: Gateway = await gateway_factory(small(push={"timeout": 1, "max_targets": MAX_TARGETS}))
     await gw.advance(10)
     device = gw.device
-    one = device.parse_ports("1")
+    one = gw.dev.names.parse_list("1")
     # Nothing listens on the port: every URL's callback fails and waits for its retry.
     # The device's own methods drive the flood (2,000 requests of the API would be slow).
     for i in range(URLS):

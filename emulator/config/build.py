@@ -1,0 +1,116 @@
+"""A profile -> the core's configuration: templates filled in, overrides applied.
+
+The one converter between the YAML models and the device model; every slot reference
+was checked at load (`reference_problems` in emulator/profile.py), so here they parse.
+"""
+
+from __future__ import annotations
+
+from emulator.core.config import (
+    BehaviourConfig,
+    CardConfig,
+    CoreConfig,
+    DeviceConfig,
+    InboxConfig,
+    InitialSettings,
+    SendingConfig,
+    SlotConfig,
+)
+from emulator.profile import Profile, SimSpec
+from emulator.wire.ports import LETTERS, PortNames
+
+
+def core_config(profile: Profile, index: int = 0) -> CoreConfig:
+    """The configuration of device `index` of a fleet built from `profile`."""
+    spec = profile.device
+    offset = spec.tzinfo.utcoffset(None)
+    behaviour = profile.behaviour
+    sending = profile.sending
+    push = profile.push
+    return CoreConfig(
+        device=DeviceConfig(
+            ports=spec.ports,
+            slots=spec.slots,
+            imei=tuple(spec.imei.format(device=index, port=p) for p in range(1, spec.ports + 1)),
+            utc_offset=offset.total_seconds() if offset else 0.0,
+            max_sessions=spec.max_sessions,
+            reboot_time=spec.reboot_time,
+            keeps_inbox_on_reboot=spec.keeps_inbox_on_reboot,
+        ),
+        behaviour=BehaviourConfig(
+            boot=behaviour.boot,
+            detect_time=behaviour.detect_time,
+            registration_time=behaviour.registration_time,
+            auto_fail_sim_switch=behaviour.auto_fail_sim_switch,
+        ),
+        sending=SendingConfig(
+            latency=sending.latency,
+            failure_rate=sending.failure_rate,
+            delivery_delay=sending.delivery_delay,
+            delivery_failure_rate=sending.delivery_failure_rate,
+            max_tasks=sending.max_tasks,
+            max_messages=sending.max_messages,
+        ),
+        inbox=InboxConfig(capacity=profile.inbox.capacity),
+        settings=InitialSettings(
+            status_url=push.status_url,
+            status_period=push.status_period,
+            sr_url=push.sr_url,
+            sms_url=push.sms_url,
+            sr_cnt=push.sr_cnt,
+            sr_prd=push.sr_prd,
+            sms_cnt=push.sms_cnt,
+            sms_prd=push.sms_prd,
+        ),
+        sims=_slots(profile, index),
+    )
+
+
+def _slots(profile: Profile, index: int) -> tuple[tuple[SlotConfig, ...], ...]:
+    spec = profile.device
+    names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
+    defaults = profile.sims.defaults
+    chosen: dict[tuple[int, int], SimSpec] = {}
+    for override in profile.sims.overrides:
+        for ref in names.parse_list(override.slots):
+            for s in [ref.slot] if ref.slot else range(1, spec.slots + 1):
+                key = (ref.port, s)
+                chosen[key] = override.apply(chosen.get(key, defaults))
+    ports = []
+    for p in range(1, spec.ports + 1):
+        slots = []
+        for s in range(1, spec.slots + 1):
+            fields: dict[str, int | str] = {
+                "device": index,
+                "port": p,
+                "slot": s,
+                "letter": LETTERS[s - 1],
+                "index": (p - 1) * spec.slots + s,
+            }
+            sim = chosen.get((p, s), defaults)
+            slots.append(
+                SlotConfig(
+                    card=_card(sim, fields) if sim.present else None,
+                    locked=sim.locked,
+                    inserted=_card(defaults, fields),
+                )
+            )
+        ports.append(tuple(slots))
+    return tuple(ports)
+
+
+def _card(spec: SimSpec, fields: dict[str, int | str]) -> CardConfig:
+    return CardConfig(
+        imsi=spec.imsi.format(**fields),
+        iccid=spec.iccid.format(**fields),
+        number=spec.number.format(**fields),
+        operator=spec.operator,
+        balance=spec.balance,
+        signal=spec.signal,
+        blocked=spec.blocked,
+        read_error=spec.read_error,
+        register_fail=spec.register_fail,
+        smsc=spec.smsc,
+        send_latency=spec.send_latency,
+        send_failure_rate=spec.send_failure_rate,
+    )

@@ -1,0 +1,101 @@
+"""The device model's configuration: frozen dataclasses of plain values.
+
+The core is configured by these alone, never by the YAML models: `emulator/config/build.py`
+turns a profile into one, resolving every template and slot reference against the
+device's size at load, so the core needs no parser and speaks port and slot numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Span = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class CardConfig:
+    """A SIM card as it is inserted: its identity and what the network makes of it."""
+
+    imsi: str
+    iccid: str
+    number: str
+    operator: str
+    balance: float
+    signal: int
+    blocked: bool
+    read_error: bool
+    register_fail: bool
+    smsc: str
+    send_latency: Span | None
+    send_failure_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotConfig:
+    """One SIM slot at power-on: its card (None: empty), whether the user locked it, and
+    the card an `insert` puts there (the profile's defaults for this slot)."""
+
+    card: CardConfig | None
+    locked: bool
+    inserted: CardConfig
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    ports: int
+    slots: int
+    imei: tuple[str, ...]  # the module IMEI of each port, from port 1
+    utc_offset: float  # seconds east of UTC, for "since midnight" windows
+    max_sessions: int
+    reboot_time: float
+    keeps_inbox_on_reboot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourConfig:
+    boot: str  # "warm" or "cold"
+    detect_time: float
+    registration_time: Span
+    auto_fail_sim_switch: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SendingConfig:
+    latency: Span
+    failure_rate: float
+    delivery_delay: Span
+    delivery_failure_rate: float
+    max_tasks: int
+    max_messages: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxConfig:
+    capacity: int
+
+
+@dataclass(frozen=True, slots=True)
+class InitialSettings:
+    """The running settings of a factory-fresh device (spec 5.1.2)."""
+
+    status_url: str | None
+    status_period: int
+    sr_url: str | None
+    sms_url: str | None
+    sr_cnt: int
+    sr_prd: int
+    sms_cnt: int
+    sms_prd: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoreConfig:
+    device: DeviceConfig
+    behaviour: BehaviourConfig
+    sending: SendingConfig
+    inbox: InboxConfig
+    settings: InitialSettings
+    sims: tuple[tuple[SlotConfig, ...], ...]  # [port - 1][slot - 1]
+
+    def slot(self, port: int, slot: int) -> SlotConfig:
+        return self.sims[port - 1][slot - 1]
