@@ -15,7 +15,7 @@ import sys
 
 from aiohttp import web
 
-from emulator.server import bound_port
+from emulator.runtime import bound_port
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 

@@ -23,7 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from bench.common import machine, report, verdict
-from emulator.server import bound_port
+from emulator.runtime import bound_port
 
 TASKS = 1000
 RECIPIENTS = 100

@@ -20,7 +20,7 @@ DEVICES = 200
 
 async def _fleet(devices: int) -> dict[str, float]:
     from emulator.profile import load_profile
-    from emulator.server import Server
+    from emulator.runtime import Server
 
     profile = load_profile("default")  # 32 ports x 4 slots = 128 SIMs each
     start = time.perf_counter()

@@ -27,9 +27,9 @@ async def _count(http: aiohttp.ClientSession, url: str) -> int:
 
 
 async def run() -> None:
-    from emulator.app import Runtime
     from emulator.clock import VirtualClock
     from emulator.profile import load_profile
+    from emulator.runtime import Runtime
 
     proc, url = await start_receiver_process()
     try:

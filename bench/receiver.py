@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from emulator.server import bound_port
+from emulator.runtime import bound_port
 
 
 async def main() -> None:

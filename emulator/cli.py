@@ -168,7 +168,7 @@ def _serve(args: argparse.Namespace) -> int:
         profile = profile.model_copy(update={"device": device})
 
     from emulator.flash import FlashError
-    from emulator.server import Server
+    from emulator.runtime import Server
 
     async def run() -> int:
         server = Server(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from emulator.journal import scrub
 
 if TYPE_CHECKING:
-    from emulator.app import DeviceApp
+    from emulator.gateway import DeviceApp
 
 
 def _label(value: object) -> str:

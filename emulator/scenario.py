@@ -21,7 +21,7 @@ from emulator.core.calls import CallPlan
 from emulator.faults import FaultSpec
 
 if TYPE_CHECKING:
-    from emulator.app import DeviceApp
+    from emulator.gateway import DeviceApp
 
 
 MAX_CALL_SPAN = 86_400.0

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.server import bound_port
+from emulator.runtime import bound_port
 from emulator.testing import ReceivedSms, received_sms
 
 

@@ -32,7 +32,7 @@ import aiohttp
 from aiohttp import web
 
 from emulator.profile import Profile, load_profile
-from emulator.server import Server, bound_port
+from emulator.runtime import Server, bound_port
 
 T = TypeVar("T")
 CLOCKS = ("real", "virtual")

@@ -16,11 +16,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from serving import serve  # noqa: F401  (the fixture that starts `goip-emulator serve`)
 from yarl import URL
 
-from emulator.app import DeviceApp, Runtime, build_app, fleet_identity
 from emulator.clock import VirtualClock
 from emulator.config.build import core_config
 from emulator.core.device import Device
+from emulator.gateway import DeviceApp, fleet_identity
 from emulator.profile import Profile, parse_profile
+from emulator.runtime import Runtime, build_app
 from emulator.testing import CallbackReceiver
 from emulator.web.front import FrontSite
 

@@ -148,7 +148,7 @@ class Device:
         self.outbox = Outbox()
         self.stats = Stats(timers.now, spec.utc_offset)
         self.sessions = SessionTable(
-            # session_ids: the run's source when its seed is not fixed (emulator/app.py).
+            # session_ids: the run's source when its seed is not fixed (emulator/gateway.py).
             session_id_source=session_ids or random_ids(rng),
             max_sessions=spec.max_sessions,
         )

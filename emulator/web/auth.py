@@ -13,9 +13,9 @@ import secrets
 
 from aiohttp import web
 
-from emulator.app import DEVICE_APP, DeviceApp
 from emulator.core.crypto import DecryptError, KeyForm
 from emulator.core.sessions import SessionError
+from emulator.gateway import DEVICE_APP, DeviceApp
 from emulator.web.middleware import DREQ
 from emulator.web.request import (
     DeviceRequest,

@@ -19,11 +19,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from emulator import metrics as metrics_mod
-from emulator.app import DEVICE_APP, DeviceApp
 from emulator.clock import ClockError
 from emulator.core.device import SIM_EVENTS, Slot
 from emulator.core.sim import REGISTERED, REGISTERING, IllegalTransition
 from emulator.faults import FaultSpec
+from emulator.gateway import DEVICE_APP, DeviceApp
 from emulator.journal import KINDS, Entry, redact
 from emulator.web.middleware import DREQ, json_response
 from emulator.web.request import DeviceRequest, as_int, parse_json, read_body

@@ -13,9 +13,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from emulator.app import DeviceApp
 from emulator.clock import LAST_TIME
 from emulator.core.inbound import NotReceived
+from emulator.gateway import DeviceApp
 from emulator.scenario import CallsAction
 from emulator.web.control import _dev, read_model
 from emulator.web.middleware import DREQ, json_response

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from emulator.app import DeviceApp
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError
+from emulator.gateway import DeviceApp
 from emulator.web.auth import authorize
 from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import DeviceRequest, as_flag, as_int, as_str

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import structlog
 from aiohttp import web
 
-from emulator.app import DEVICE_APP, DeviceApp
+from emulator.gateway import DEVICE_APP, DeviceApp
 from emulator.web.auth import COOKIE, read_request
 from emulator.web.middleware import raw_json_response
 from emulator.web.request import DeviceRequest

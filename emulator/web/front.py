@@ -37,7 +37,7 @@ from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 from yarl import URL
 
-from emulator.app import DEVICE_APP, DeviceApp
+from emulator.gateway import DEVICE_APP, DeviceApp
 from emulator.web.endpoint import ENDPOINTS, Endpoint, call, error_answer
 from emulator.web.middleware import CONTENT_TYPE, record
 from emulator.web.request import DeviceRequest, lower_query

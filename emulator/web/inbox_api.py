@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.app import DeviceApp
 from emulator.core.stats import Window
+from emulator.gateway import DeviceApp
 from emulator.web.auth import authorize
 from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import DeviceRequest, as_flag, as_int, as_str

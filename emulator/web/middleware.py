@@ -16,9 +16,9 @@ import structlog
 from aiohttp import web
 from aiohttp.http import HttpVersion10, HttpVersion11
 
-from emulator.app import DEVICE_APP
 from emulator.core.device import DeviceUnavailable
 from emulator.faults import Hit
+from emulator.gateway import DEVICE_APP
 from emulator.web.request import DeviceRequest
 from emulator.wire.errors import ApiError
 from emulator.wire.jsonio import dumps

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.app import DeviceApp
 from emulator.core.sessions import SessionError
+from emulator.gateway import DeviceApp
 from emulator.web.auth import credentials_of
 from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import DeviceRequest

@@ -7,10 +7,10 @@ import binascii
 import re
 from typing import Any
 
-from emulator.app import DeviceApp
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import Sending, TaskSpec, messages_of
+from emulator.gateway import DeviceApp
 from emulator.web.auth import authorize
 from emulator.web.endpoint import Answer, Endpoint, json_answer
 from emulator.web.request import SESSION_PARAMS, DeviceRequest, as_flag, as_int, as_str, show

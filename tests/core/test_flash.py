@@ -178,7 +178,7 @@ def test_one_state_directory_serves_one_process(tmp_path):
 
 
 def test_a_device_refused_for_its_flash_leaves_the_directory_free(tmp_path):
-    from emulator.app import Runtime
+    from emulator.runtime import Runtime
 
     profile = small()
     (tmp_path / "0").mkdir()

@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import small, start_gateway
 
-from emulator.server import Server
+from emulator.runtime import Server
 
 CREDS = "username=root&password=root"
 STATUS = f"/goip_get_status.html?{CREDS}".encode()

@@ -1,27 +1,20 @@
-"""Builds the emulated devices and their aiohttp applications.
+"""One emulated gateway: its device, journal, pusher, faults, flash and port names.
 
-A `Runtime` owns what a process shares: the one clock, the HTTP client session
-for callbacks, the profile, the seed and the state directory. Each `DeviceApp`
-owns one device with its own journal, pusher, random source and flash, so two
-devices in a fleet share nothing they should not (STYLE.md, aiohttp). Nothing
-here is global: tests build a runtime with a virtual clock and drive the apps
-with the aiohttp test client.
+Each `DeviceApp` owns one device with its own journal, pusher, random source and
+flash, so two devices in a fleet share nothing they should not (STYLE.md, aiohttp).
+What the devices of a process share is the `Runtime` (emulator/runtime.py), which
+builds them; the personalities' handlers find their gateway under `DEVICE_APP`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
 import random
-import secrets
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiohttp
 import structlog
 from aiohttp import web
 
-from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
 from emulator.config.build import core_config
 from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
@@ -35,6 +28,9 @@ from emulator.push.pusher import Pusher
 from emulator.scenario import ScenarioRunner
 from emulator.wire.callbacks import render
 from emulator.wire.ports import PortNames
+
+if TYPE_CHECKING:
+    from emulator.runtime import Runtime
 
 log = structlog.get_logger("emulator")
 
@@ -59,87 +55,6 @@ def fleet_identity(profile: Profile, index: int) -> Identity:
     except ValueError:
         ip = spec.ip
     return Identity(f"{spec.name}-{index}", mac, ip, spec.firmware, spec.ports, spec.slots)
-
-
-class Runtime:
-    """What the devices of one process share."""
-
-    def __init__(
-        self,
-        profile: Profile,
-        clock: Clock,
-        seed: int | None = None,
-        state_dir: Path | None = None,
-    ) -> None:
-        self.profile = profile
-        self.clock = clock
-        # `seed` is the one fixed by --seed or the profile, None when nobody fixed one
-        # (then security session ids come from a cryptographic source); every seeded
-        # stream is fed `effective_seed`, drawn and logged when none was fixed, so any
-        # run can be repeated with --seed.
-        self.seed = profile.seed if seed is None else seed
-        self.effective_seed = self.seed if self.seed is not None else secrets.randbelow(2**32)
-        # The device's flash lives here, one subdirectory per device of the fleet;
-        # None: every start is a factory-fresh device.
-        self.state_dir = state_dir
-        self.devices: list[DeviceApp] = []
-        self._session: aiohttp.ClientSession | None = None
-        self._advancing = asyncio.Lock()
-        # Fixed: the profile or the caller named a seed, and asked for a repeatable run.
-        # Otherwise security session ids come from `secrets`, not from the seed.
-        self.seed_fixed = self.seed is not None
-
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # The device opens many short callbacks to few targets: keep connections alive.
-            connector = aiohttp.TCPConnector(limit=256, limit_per_host=64)
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
-
-    def add_device(self) -> DeviceApp:
-        app = DeviceApp(self, len(self.devices))
-        self.devices.append(app)
-        return app
-
-    async def settle(self) -> None:
-        """Wait until every device's callbacks in flight have been answered."""
-        for dev in self.devices:
-            if dev.pusher.busy:
-                await dev.pusher.settle()
-
-    async def advance(self, seconds: float) -> int:
-        """Move virtual time, delivering each timer's callbacks before the next fires."""
-        if not isinstance(self.clock, VirtualClock):
-            raise ClockError("the clock is real: start with --clock virtual to advance it")
-        if not 0 <= seconds < math.inf:
-            raise ClockError(f"cannot advance by {seconds} seconds: time only moves forward")
-        # One advance at a time, each by exactly its seconds: two at once would both
-        # read the same start and move the clock once (ten of 10 s must make 100 s).
-        async with self._advancing:
-            until = self.clock.now() + seconds
-            if until > LAST_TIME:
-                raise ClockError(
-                    f"cannot advance by {seconds} seconds: the device's calendar ends at "
-                    "9999-12-31T23:59:59Z"
-                )
-            fired = 0
-            await self.settle()
-            while self.clock.step(until):
-                fired += 1
-                if any(dev.pusher.busy for dev in self.devices):
-                    await self.settle()
-            await self.settle()
-            return fired
-
-    async def close(self) -> None:
-        for dev in self.devices:
-            await dev.pusher.close()
-            if dev.flash is not None:
-                dev.flash.close()
-        if self._session is not None:
-            await self._session.close()
-        if isinstance(self.clock, RealClock):
-            self.clock.detach()
 
 
 class DeviceApp:
@@ -270,43 +185,3 @@ class DeviceApp:
 
 
 DEVICE_APP = web.AppKey("device_app", DeviceApp)
-
-
-def build_app(device_app: DeviceApp) -> web.Application:
-    """The aiohttp application of one device: the spec's API plus /_emulator/."""
-    from emulator.web import (
-        control,
-        control_traffic,
-        device_api,
-        endpoint,
-        inbox_api,
-        middleware,
-        security_api,
-        sms_api,
-    )
-
-    app = web.Application(
-        middlewares=[middleware.journal_and_errors],
-        client_max_size=device_app.profile.device.max_body + 1,
-    )
-    app[DEVICE_APP] = device_app
-    endpoint.register(
-        app,
-        {
-            **device_api.ENDPOINTS,
-            **security_api.ENDPOINTS,
-            **sms_api.ENDPOINTS,
-            **inbox_api.ENDPOINTS,
-        },
-    )
-    control_traffic.register(app)
-    if control_traffic.state_section not in device_app.state_sections:
-        device_app.state_sections.append(control_traffic.state_section)
-    control.register(app)
-    return app
-
-
-def make_clock(kind: str, profile: Profile, speed: float = 1.0) -> Clock:
-    if kind == "virtual":
-        return VirtualClock(profile.start_time.timestamp())
-    return RealClock(speed=speed)
