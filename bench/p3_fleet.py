@@ -19,7 +19,7 @@ DEVICES = 200
 
 
 async def _fleet(devices: int) -> dict[str, float]:
-    from emulator.profile import load_profile
+    from emulator.config.profile import load_profile
     from emulator.runtime import Server
 
     profile = load_profile("default")  # 32 ports x 4 slots = 128 SIMs each

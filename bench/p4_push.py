@@ -28,7 +28,7 @@ async def _count(http: aiohttp.ClientSession, url: str) -> int:
 
 async def run() -> None:
     from emulator.clock import VirtualClock
-    from emulator.profile import load_profile
+    from emulator.config.profile import load_profile
     from emulator.runtime import Runtime
 
     proc, url = await start_receiver_process()

@@ -15,9 +15,9 @@ from pathlib import Path
 import structlog
 
 from emulator import __version__
-from emulator.client_cli import VERBS, add_verbs, run_verb
-from emulator.logs import configure
-from emulator.profile import ProfileError, bundled_profiles, load_profile
+from emulator.client.verbs import VERBS, add_verbs, run_verb
+from emulator.config.profile import ProfileError, bundled_profiles, load_profile
+from emulator.record.logs import configure
 
 CLOCKS = ("real", "virtual")
 EXIT_USAGE = 2
@@ -117,7 +117,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return 130
     if args.command == "sink":
-        from emulator.sink import run_sink
+        from emulator.client.sink import run_sink
 
         return run_sink(args.host, args.port, as_json=args.json)
     return 2
@@ -167,7 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
         device = profile.device.model_copy(update={"control_token": args.control_token})
         profile = profile.model_copy(update={"device": device})
 
-    from emulator.flash import FlashError
+    from emulator.record.flash import FlashError
     from emulator.runtime import Server
 
     async def run() -> int:

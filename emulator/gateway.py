@@ -16,18 +16,18 @@ import structlog
 from aiohttp import web
 
 from emulator.config.build import core_config
+from emulator.config.profile import Profile
+from emulator.control.scenario import ScenarioRunner
 from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.core.sessions import secret_ids
 from emulator.core.settings import SettingError
-from emulator.faults import Faults
-from emulator.flash import Flash, FlashError
-from emulator.journal import Journal
-from emulator.profile import Profile
+from emulator.ejoin.callbacks import render
+from emulator.ejoin.ports import PortNames
 from emulator.push.pusher import Pusher
-from emulator.scenario import ScenarioRunner
-from emulator.wire.callbacks import render
-from emulator.wire.ports import PortNames
+from emulator.record.flash import Flash, FlashError
+from emulator.record.journal import Journal
+from emulator.transport.faults import Faults
 
 if TYPE_CHECKING:
     from emulator.runtime import Runtime

@@ -20,9 +20,13 @@ import structlog
 from aiohttp import web
 
 from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
+from emulator.config.profile import Profile
+from emulator.control import api as control
+from emulator.control import traffic as control_traffic
+from emulator.ejoin import device_api, inbox_api, security_api, sms_api
 from emulator.gateway import DEVICE_APP, DeviceApp
-from emulator.profile import Profile
-from emulator.web.front import FrontSite
+from emulator.transport import endpoint, middleware
+from emulator.transport.front import FrontSite
 
 log = structlog.get_logger("emulator")
 
@@ -110,17 +114,6 @@ class Runtime:
 
 def build_app(device_app: DeviceApp) -> web.Application:
     """The aiohttp application of one device: the spec's API plus /_emulator/."""
-    from emulator.web import (
-        control,
-        control_traffic,
-        device_api,
-        endpoint,
-        inbox_api,
-        middleware,
-        security_api,
-        sms_api,
-    )
-
     app = web.Application(
         middlewares=[middleware.journal_and_errors],
         client_max_size=device_app.profile.device.max_body + 1,

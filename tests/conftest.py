@@ -18,12 +18,12 @@ from yarl import URL
 
 from emulator.clock import VirtualClock
 from emulator.config.build import core_config
+from emulator.config.profile import Profile, parse_profile
 from emulator.core.device import Device
 from emulator.gateway import DeviceApp, fleet_identity
-from emulator.profile import Profile, parse_profile
 from emulator.runtime import Runtime, build_app
 from emulator.testing import CallbackReceiver
-from emulator.web.front import FrontSite
+from emulator.transport.front import FrontSite
 
 CREDS = {"username": "root", "password": "root"}
 

@@ -6,6 +6,7 @@ was checked at load (`reference_problems` in emulator/profile.py), so here they 
 
 from __future__ import annotations
 
+from emulator.config.profile import Profile, SimSpec
 from emulator.core.config import (
     BehaviourConfig,
     CardConfig,
@@ -16,8 +17,7 @@ from emulator.core.config import (
     SendingConfig,
     SlotConfig,
 )
-from emulator.profile import Profile, SimSpec
-from emulator.wire.ports import LETTERS, PortNames
+from emulator.ejoin.ports import LETTERS, PortNames
 
 
 def core_config(profile: Profile, index: int = 0) -> CoreConfig:

@@ -1,7 +1,7 @@
 """What the device says happened: callbacks for the push edge to deliver.
 
 Each event carries the URL it goes to and the domain data of one callback
-document; `emulator.wire.callbacks` renders it to the spec's JSON.
+document; `emulator.ejoin.callbacks` renders it to the spec's JSON.
 """
 
 from __future__ import annotations

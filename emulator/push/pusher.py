@@ -31,11 +31,11 @@ from typing import Any
 import aiohttp
 import structlog
 
+from emulator.config.profile import Push
 from emulator.core.timers import TimerHandle, Timers
-from emulator.journal import Journal
-from emulator.profile import Push
-from emulator.push import http1
-from emulator.wire.jsonio import dumps
+from emulator.record.journal import Journal
+from emulator.transport import http1
+from emulator.transport.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 _HEADERS = {"Content-Type": CONTENT_TYPE}

@@ -10,7 +10,7 @@ from conftest import device_of, small
 from emulator.clock import VirtualClock
 from emulator.core.device import FlashImage
 from emulator.core.settings import SettingError
-from emulator.flash import FILE_NAME, Flash, FlashError, decode, encode
+from emulator.record.flash import FILE_NAME, Flash, FlashError, decode, encode
 
 
 def boot(profile=None, flash=None, seed=1):

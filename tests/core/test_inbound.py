@@ -7,7 +7,7 @@ from emulator.core.events import RecvSms
 from emulator.core.inbound import NotReceived
 from emulator.core.stats import Window
 from emulator.core.tasks import TaskSpec
-from emulator.wire.ports import PortRef
+from emulator.ejoin.ports import PortRef
 
 URL = "http://127.0.0.1:9/sms"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.journal import Journal
+from emulator.record.journal import Journal
 
 
 def test_count_bound_drops_the_oldest_and_counts_them() -> None:
@@ -67,7 +67,7 @@ def test_credentials_are_redacted_wherever_they_hide() -> None:
 
 
 def test_a_document_without_credentials_is_read_as_it_is() -> None:
-    from emulator.journal import redact
+    from emulator.record.journal import redact
 
     doc = {"code": 0, "tasks": [{"tid": 1, "to": "100", "sms": "a=b"}], "url": "http://h/x"}
     assert redact(doc) is doc

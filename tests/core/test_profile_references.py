@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from emulator.profile import ProfileError, parse_profile
+from emulator.config.profile import ProfileError, parse_profile
 
 BAD = """\
 device:

@@ -7,7 +7,7 @@ from emulator.core.codes import SimState, TaskStatus
 from emulator.core.events import StatusReport
 from emulator.core.sms_text import Coding, parts
 from emulator.core.tasks import TaskSpec
-from emulator.wire.ports import PortRef
+from emulator.ejoin.ports import PortRef
 
 SR = "http://127.0.0.1:9/sr"
 

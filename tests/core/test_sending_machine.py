@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from emulator.core.codes import TaskStatus
 from emulator.core.events import StatusReport
 from emulator.core.tasks import TaskSpec
-from emulator.wire.ports import PortRef
+from emulator.ejoin.ports import PortRef
 
 PORTS = 4
 tids = st.integers(1, 8)

@@ -5,6 +5,11 @@ import random
 
 import pytest
 
+from emulator.client.crypto import (
+    HandshakeRefused,
+    SecureSession,
+    handshake_params,
+)
 from emulator.core.crypto import (
     Crypt,
     DecryptError,
@@ -23,11 +28,6 @@ from emulator.core.sessions import (
     counter_ids,
     random_ids,
     secret_ids,
-)
-from emulator.crypto_client import (
-    HandshakeRefused,
-    SecureSession,
-    handshake_params,
 )
 
 USERS = {"root": "secret", "ops": "hunter2"}

@@ -48,7 +48,7 @@ async def test_twenty_devices_serve_and_push_independently(serve, receiver):
 async def test_speed_and_virtual_time_give_the_same_story(serve, receiver, tmp_path):
     import yaml
 
-    from emulator.profile import bundled_profiles
+    from emulator.config.profile import bundled_profiles
 
     data = yaml.safe_load(bundled_profiles()["flaky-sims"].read_text())
     # subscribed from boot, so both runs push every port-status from t=0

@@ -20,7 +20,7 @@ from conftest import small, start_gateway
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.web import front
+from emulator.transport import front
 
 DEVICE_PATHS = [
     "/goip_get_status.html",

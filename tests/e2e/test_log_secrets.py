@@ -74,7 +74,7 @@ async def test_malformed_requests_leave_no_password_in_json_logs(serve, tmp_path
 def test_asyncio_and_warnings_come_out_as_json_without_the_password():
     script = f"""
 import asyncio, gc, warnings, logging
-from emulator.logs import configure
+from emulator.record.logs import configure
 configure("json")
 
 async def fails():

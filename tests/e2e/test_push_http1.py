@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from emulator.config.profile import Push
 from emulator.core.timers import TimerHandle
-from emulator.journal import Journal
-from emulator.profile import Push
-from emulator.push import http1
 from emulator.push.pusher import Pusher
+from emulator.record.journal import Journal
+from emulator.transport import http1
 
 OK_SIZED = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"
 OK_CHUNKED = (

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from emulator.profile import ProfileError
+from emulator.config.profile import ProfileError
 from emulator.testing import CallbackReceiver, Emulator, SyncEmulator
 
 

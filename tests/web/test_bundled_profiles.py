@@ -5,8 +5,8 @@ import json
 import pytest
 from conftest import CREDS
 
+from emulator.config.profile import bundled_profiles, load_profile
 from emulator.core.codes import SimState
-from emulator.profile import bundled_profiles, load_profile
 
 S = SimState
 

@@ -175,7 +175,7 @@ async def test_envelope_code_quirk(gateway_factory):
 def test_envelope_code_quirk_names_unknown_endpoints():
     from conftest import small
 
-    from emulator.profile import ProfileError
+    from emulator.config.profile import ProfileError
 
     with pytest.raises(ProfileError, match="'goip_frob' is not one of goip_send_cmd"):
         small(quirks={"envelope_codes": {"goip_frob": 1}})

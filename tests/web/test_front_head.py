@@ -5,7 +5,7 @@ one pins down the rule, so the front does not quietly pass everything on."""
 
 import pytest
 
-from emulator.web.front import _read_head
+from emulator.transport.front import _read_head
 
 ENDPOINTS = {"/goip_get_status.html": "status", "/goip_post_sms.html": "post"}
 GET = b"GET /goip_get_status.html?username=root&password=root HTTP/1.1"
@@ -94,7 +94,7 @@ def test_an_empty_content_length_is_no_length():
     ],
 )
 def test_a_request_line_must_name_http_1x(line, refused):
-    from emulator.web.front import _refusal
+    from emulator.transport.front import _refusal
 
     assert (_refusal(head(line, b"Host: x")) is not None) is refused
 
@@ -113,6 +113,6 @@ def test_a_request_line_must_name_http_1x(line, refused):
     ],
 )
 def test_a_head_still_arriving_is_passed_on_as_soon_as_it_cannot_be_served(partial, hopeless):
-    from emulator.web.front import _hopeless
+    from emulator.transport.front import _hopeless
 
     assert _hopeless(partial) is hopeless

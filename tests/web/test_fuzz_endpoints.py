@@ -14,7 +14,7 @@ from conftest import small, start_gateway
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.web.request import MAX_BODY
+from emulator.transport.request import MAX_BODY
 
 CREDS = "username=root&password=root"
 TASK_OPS = {"/goip_pause_sms.html", "/goip_resume_sms.html", "/goip_remove_sms.html"}

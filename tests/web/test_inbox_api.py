@@ -5,7 +5,7 @@ import base64
 import pytest
 from conftest import CREDS, small
 
-from emulator.profile import load_profile
+from emulator.config.profile import load_profile
 
 
 async def inject(gw, *items):

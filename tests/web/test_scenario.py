@@ -3,8 +3,8 @@
 import pytest
 from conftest import CREDS, small
 
+from emulator.config.profile import ProfileError, parse_profile
 from emulator.core.codes import SimState
-from emulator.profile import ProfileError, parse_profile
 
 
 def scenario_entries(gw):

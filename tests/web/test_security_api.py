@@ -6,9 +6,9 @@ import secrets
 import pytest
 from conftest import small
 
+from emulator.client.crypto import SecureSession, handshake_params
 from emulator.core.codes import SimState
 from emulator.core.crypto import Crypt
-from emulator.crypto_client import SecureSession, handshake_params
 
 CRYPTS = [c.value for c in Crypt]
 CMD = "/goip_send_cmd.html"

@@ -140,7 +140,7 @@ async def test_cached_entries_follow_every_change(gateway):
 async def test_a_warm_device_is_registered_at_start_and_counts_what_it_went_through(
     gateway_factory, receiver
 ):
-    from emulator.profile import load_profile
+    from emulator.config.profile import load_profile
 
     gw = await gateway_factory(load_profile("default"))  # warm, as served
     _, doc = await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from emulator.wire import jsonio
+from emulator.transport import jsonio
 
 CREDS = {"username": "root", "password": "root"}
 

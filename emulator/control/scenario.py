@@ -1,146 +1,15 @@
-"""Timed events from a profile's `scenario:`: the outside world acting on the device.
-
-Each entry fires once `at` a device time (seconds after start), or `every` period
-from `start` (default: one period in), until `until` or `count` firings, each
-moved by up to ±`jitter` seconds drawn from the seed. Its one action is a SIM
-event on some slots, an HTTP fault, a command, a reboot, an inbound SMS or voice
-calls. Texts are templates: `{n}` is the firing number (from 1), `{port}` the
-port, `{t}` the device time. Every firing is journaled; an action the device
-refuses (blocking an empty slot) is journaled with its reason and the scenario
-goes on.
-"""
+"""Runs a profile's scenario: timed events (`at` once, `every` period) on the shared
+clock, each carried out as the control API would and journaled as `control/scenario`."""
 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from emulator.core.calls import CallPlan
-from emulator.faults import FaultSpec
+from emulator.config.scenario import ScenarioEvent, SimAction, SmsAction
 
 if TYPE_CHECKING:
     from emulator.gateway import DeviceApp
-
-
-MAX_CALL_SPAN = 86_400.0
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class SimAction(_Model):
-    slots: str = Field(description="slots, ports or ranges: '3B', '1-4', 'all'")
-    event: str
-    value: int | None = None
-    amount: float | None = None
-
-
-class CommandAction(_Model):
-    op: Literal["lock", "unlock", "switch", "reset", "save"]
-    ports: str | None = None
-
-
-class SmsAction(_Model):
-    ports: str = Field(description="ports or slots that receive, e.g. '1-8' or 'all'")
-    sender: str = "+15550{n:06d}"
-    text: str | list[str] = Field(
-        "Scenario message {n}", description="a template, or a list of them taken in turn"
-    )
-    recipient: str | None = None
-    pick: Literal["cycle", "random", "each"] = "cycle"
-
-
-def _span(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (float(value), float(value))
-    return value
-
-
-class CallsAction(_Model):
-    """Voice calls on ports (POST /_emulator/calls takes the same fields)."""
-
-    port: str = Field(description="ports: '1', '1-4', 'all'")
-    count: int = Field(1, ge=1, le=100_000)
-    interval: tuple[float, float] = (0.0, 0.0)
-    pdd: tuple[float, float] = (2.0, 6.0)
-    ring: tuple[float, float] = (3.0, 15.0)
-    talk: tuple[float, float] = (30.0, 180.0)
-    alert_ratio: float = Field(1.0, ge=0, le=1)
-    answer_ratio: float = Field(0.7, ge=0, le=1)
-
-    _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(_span)
-
-    @field_validator("port", mode="before")
-    @classmethod
-    def _port_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-    @field_validator("interval", "pdd", "ring", "talk")
-    @classmethod
-    def _ordered(cls, value: tuple[float, float]) -> tuple[float, float]:
-        # A call that never ends would hold its port in state 4 for good: a day at most.
-        if not 0 <= value[0] <= value[1] <= MAX_CALL_SPAN:
-            raise ValueError(
-                f"[{value[0]}, {value[1]}] must be 0 <= min <= max <= {MAX_CALL_SPAN} seconds"
-            )
-        return value
-
-    def plan(self) -> CallPlan:
-        return CallPlan(
-            count=self.count,
-            interval=self.interval,
-            pdd=self.pdd,
-            ring=self.ring,
-            talk=self.talk,
-            alert_ratio=self.alert_ratio,
-            answer_ratio=self.answer_ratio,
-        )
-
-
-class ScenarioEvent(_Model):
-    at: float | None = Field(None, ge=0)
-    every: float | None = Field(None, gt=0)
-    start: float | None = Field(None, ge=0)
-    until: float | None = Field(None, ge=0)
-    count: int | None = Field(None, ge=1)
-    jitter: float = Field(0, ge=0)
-    name: str | None = None
-
-    sim: SimAction | None = None
-    fault: FaultSpec | None = None
-    command: CommandAction | None = None
-    reboot: bool | None = None
-    sms: SmsAction | None = None
-    calls: CallsAction | None = None
-
-    @model_validator(mode="after")
-    def _one_time_one_action(self) -> ScenarioEvent:
-        if (self.at is None) == (self.every is None):
-            raise ValueError("give exactly one of 'at' (once) or 'every' (repeating)")
-        if self.at is not None and (self.start, self.until, self.count) != (None, None, None):
-            raise ValueError("'start', 'until' and 'count' go with 'every', not 'at'")
-        actions = [
-            name
-            for name in ("sim", "fault", "command", "reboot", "sms", "calls")
-            if getattr(self, name) not in (None, False)
-        ]
-        if len(actions) != 1:
-            found = ", ".join(actions) or "none"
-            raise ValueError(
-                "give exactly one action of sim, fault, command, reboot, sms, calls"
-                f" (found {found})"
-            )
-        return self
-
-    @property
-    def action(self) -> str:
-        for name in ("sim", "fault", "command", "reboot", "sms", "calls"):
-            if getattr(self, name) not in (None, False):
-                return name
-        raise AssertionError("validated to have one action")
 
 
 class ScenarioRunner:

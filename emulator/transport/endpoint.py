@@ -14,12 +14,12 @@ from typing import Any, NamedTuple
 import structlog
 from aiohttp import web
 
+from emulator.ejoin.auth import COOKIE, read_request
 from emulator.gateway import DEVICE_APP, DeviceApp
-from emulator.web.auth import COOKIE, read_request
-from emulator.web.middleware import raw_json_response
-from emulator.web.request import DeviceRequest
-from emulator.wire.errors import ApiError
-from emulator.wire.jsonio import dumps
+from emulator.transport.errors import ApiError
+from emulator.transport.jsonio import dumps
+from emulator.transport.middleware import raw_json_response
+from emulator.transport.request import DeviceRequest
 
 log = structlog.get_logger("emulator.web")
 

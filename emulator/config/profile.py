@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from emulator.scenario import ScenarioEvent
+from emulator.config.scenario import ScenarioEvent
 
 MAX_SLOTS = 26  # slots are named by letters A..Z
 
@@ -72,7 +72,7 @@ class Quirks(_Model):
     @field_validator("envelope_codes")
     @classmethod
     def _known_endpoints(cls, value: dict[str, int]) -> dict[str, int]:
-        from emulator.wire.envelope import DEFAULT_CODES
+        from emulator.ejoin.envelope import DEFAULT_CODES
 
         for name in value:
             if name not in DEFAULT_CODES:
@@ -369,7 +369,7 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
     from emulator.core.device import SIM_EVENTS
     from emulator.core.settings import SettingError
     from emulator.core.settings import parse_url as check_url
-    from emulator.wire.ports import PortListError, PortNames
+    from emulator.ejoin.ports import PortListError, PortNames
 
     names = PortNames(profile.device.ports, profile.device.slots, profile.quirks.port_format)
     problems: list[tuple[tuple[Any, ...], str]] = []

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import structlog
 
-from emulator.logs import configure
+from emulator.record.logs import configure
 from emulator.testing import CallbackReceiver, Emulator, SyncCallbackReceiver, SyncEmulator
 
 try:

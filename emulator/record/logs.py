@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from aiohttp.http_exceptions import HttpProcessingError
 
-from emulator.journal import scrub
+from emulator.record.journal import scrub
 
 _SECRETS = frozenset({"password", "auth", "token", "control_token"})
 

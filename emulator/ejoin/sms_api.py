@@ -10,13 +10,13 @@ from typing import Any
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import Sending, TaskSpec, messages_of
+from emulator.ejoin import envelope
+from emulator.ejoin.auth import authorize
+from emulator.ejoin.ports import PortListError, PortNames
 from emulator.gateway import DeviceApp
-from emulator.web.auth import authorize
-from emulator.web.endpoint import Answer, Endpoint, json_answer
-from emulator.web.request import SESSION_PARAMS, DeviceRequest, as_flag, as_int, as_str, show
-from emulator.wire import envelope
-from emulator.wire.errors import REFUSED_CODES, ApiError
-from emulator.wire.ports import PortListError, PortNames
+from emulator.transport.endpoint import Answer, Endpoint, json_answer
+from emulator.transport.errors import REFUSED_CODES, ApiError
+from emulator.transport.request import SESSION_PARAMS, DeviceRequest, as_flag, as_int, as_str, show
 
 MAX_TASKS_PER_REQUEST = 10_000
 MAX_RECIPIENTS = 10_000

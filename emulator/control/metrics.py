@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from emulator.journal import scrub
+from emulator.record.journal import scrub
 
 if TYPE_CHECKING:
     from emulator.gateway import DeviceApp

@@ -18,17 +18,17 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from emulator import metrics as metrics_mod
 from emulator.clock import ClockError
+from emulator.control import metrics as metrics_mod
 from emulator.core.device import SIM_EVENTS, Slot
 from emulator.core.sim import REGISTERED, REGISTERING, IllegalTransition
-from emulator.faults import FaultSpec
+from emulator.ejoin.ports import PortListError
 from emulator.gateway import DEVICE_APP, DeviceApp
-from emulator.journal import KINDS, Entry, redact
-from emulator.web.middleware import DREQ, json_response
-from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
-from emulator.wire.errors import ApiError, validation_reason
-from emulator.wire.ports import PortListError
+from emulator.record.journal import KINDS, Entry, redact
+from emulator.transport.errors import ApiError, validation_reason
+from emulator.transport.faults import FaultSpec
+from emulator.transport.middleware import DREQ, json_response
+from emulator.transport.request import DeviceRequest, as_int, parse_json, read_body
 
 M = TypeVar("M", bound=BaseModel)
 MAX_ADVANCE = 400 * 86_400  # a year and a bit of virtual time per call

@@ -38,11 +38,11 @@ from aiohttp.http import SERVER_SOFTWARE
 from yarl import URL
 
 from emulator.gateway import DEVICE_APP, DeviceApp
-from emulator.web.endpoint import ENDPOINTS, Endpoint, call, error_answer
-from emulator.web.middleware import CONTENT_TYPE, record
-from emulator.web.request import DeviceRequest, lower_query
-from emulator.wire.errors import ApiError
-from emulator.wire.jsonio import dumps
+from emulator.transport.endpoint import ENDPOINTS, Endpoint, call, error_answer
+from emulator.transport.errors import ApiError
+from emulator.transport.jsonio import dumps
+from emulator.transport.middleware import CONTENT_TYPE, record
+from emulator.transport.request import DeviceRequest, lower_query
 
 MAX_HEAD = 8190  # aiohttp's line limit; a longer head is aiohttp's to judge
 MAX_HEADERS = 100  # aiohttp allows 128

@@ -5,7 +5,7 @@ client. A session with aes-ecb, sending one task encrypted::
 
     import json, secrets
     import requests
-    from emulator.crypto_client import SecureSession, handshake_params
+    from emulator.client.crypto import SecureSession, handshake_params
 
     base = "http://127.0.0.1:8080"
     params = handshake_params("root", "root", secrets.token_hex(8), crypt="aes-ecb")

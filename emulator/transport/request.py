@@ -19,8 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.wire import jsonio
-from emulator.wire.errors import ApiError
+from emulator.transport import jsonio
+from emulator.transport.errors import ApiError
 
 MAX_BODY = 1024 * 1024  # the default of device.max_body; a device's web server has a limit too
 SESSION_PARAMS = frozenset({"session", "seq", "auth", "expires"})  # spec 3.2.3

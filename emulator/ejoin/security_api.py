@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from emulator.core.sessions import SessionError
+from emulator.ejoin.auth import credentials_of
 from emulator.gateway import DeviceApp
-from emulator.web.auth import credentials_of
-from emulator.web.endpoint import Answer, Endpoint, json_answer
-from emulator.web.request import DeviceRequest
+from emulator.transport.endpoint import Answer, Endpoint, json_answer
+from emulator.transport.request import DeviceRequest
 
 
 def handshake(dev: DeviceApp, dreq: DeviceRequest) -> Answer:

@@ -14,14 +14,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from emulator.clock import LAST_TIME
+from emulator.config.scenario import CallsAction
+from emulator.control.api import _dev, read_model
 from emulator.core.inbound import NotReceived
+from emulator.ejoin.ports import PortListError
 from emulator.gateway import DeviceApp
-from emulator.scenario import CallsAction
-from emulator.web.control import _dev, read_model
-from emulator.web.middleware import DREQ, json_response
-from emulator.web.request import DeviceRequest, as_int, parse_json, read_body
-from emulator.wire.errors import ApiError, validation_reason
-from emulator.wire.ports import PortListError
+from emulator.transport.errors import ApiError, validation_reason
+from emulator.transport.middleware import DREQ, json_response
+from emulator.transport.request import DeviceRequest, as_int, parse_json, read_body
 
 MAX_BATCH = 10_000
 

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
-from emulator.profile import Profile, load_profile
+from emulator.config.profile import Profile, load_profile
 from emulator.runtime import Server, bound_port
 
 T = TypeVar("T")

@@ -16,15 +16,15 @@ from aiohttp import web
 from emulator.core.crypto import DecryptError, KeyForm
 from emulator.core.sessions import SessionError
 from emulator.gateway import DEVICE_APP, DeviceApp
-from emulator.web.middleware import DREQ
-from emulator.web.request import (
+from emulator.transport.errors import ApiError, invalid_user, unauthorized
+from emulator.transport.middleware import DREQ
+from emulator.transport.request import (
     DeviceRequest,
     check_credentials,
     parse_json,
     parse_query,
     read_body,
 )
-from emulator.wire.errors import ApiError, invalid_user, unauthorized
 
 
 def credentials_of(dev: DeviceApp) -> dict[str, str]:

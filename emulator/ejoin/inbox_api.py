@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.core.stats import Window
+from emulator.ejoin import envelope
+from emulator.ejoin.auth import authorize
+from emulator.ejoin.callbacks import sms_entry
+from emulator.ejoin.ports import PortListError
 from emulator.gateway import DeviceApp
-from emulator.web.auth import authorize
-from emulator.web.endpoint import Answer, Endpoint, json_answer
-from emulator.web.request import DeviceRequest, as_flag, as_int, as_str
-from emulator.wire import envelope
-from emulator.wire.callbacks import sms_entry
-from emulator.wire.errors import ApiError
-from emulator.wire.ports import PortListError
+from emulator.transport.endpoint import Answer, Endpoint, json_answer
+from emulator.transport.errors import ApiError
+from emulator.transport.request import DeviceRequest, as_flag, as_int, as_str
 
 
 def get_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:

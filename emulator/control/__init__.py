@@ -1,0 +1,2 @@
+"""The emulator's own surfaces: the control API under /_emulator/, metrics, the
+dashboard and the scenario runner."""

@@ -1,0 +1,1 @@
+"""The journal of everything served and pushed, the logs, and the device's flash."""
