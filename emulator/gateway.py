@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import structlog
 from aiohttp import web
 
+from emulator.actions import ScenarioRunner
 from emulator.config.build import core_config
+from emulator.config.ports import PortNames
 from emulator.config.profile import Profile
-from emulator.control.scenario import ScenarioRunner
 from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.core.sessions import secret_ids
 from emulator.core.settings import SettingError
-from emulator.ejoin.callbacks import render
-from emulator.ejoin.ports import PortNames
 from emulator.push.pusher import Pusher
 from emulator.record.flash import Flash, FlashError
 from emulator.record.journal import Journal
 from emulator.transport.faults import Faults
+from emulator.transport.served import DEVICE_APP
 
 if TYPE_CHECKING:
     from emulator.runtime import Runtime
@@ -57,17 +57,27 @@ def fleet_identity(profile: Profile, index: int) -> Identity:
     return Identity(f"{spec.name}-{index}", mac, ip, spec.firmware, spec.ports, spec.slots)
 
 
+class Personality(Protocol):
+    """What a gateway needs of its personality (emulator/ejoin/personality.py)."""
+
+    names: PortNames
+
+    def render(self, event: Callback) -> dict[str, Any]: ...
+
+
 class DeviceApp:
     """One emulated gateway with its journal and pusher."""
 
-    def __init__(self, runtime: Runtime, index: int) -> None:
+    def __init__(
+        self, runtime: Runtime, index: int, personality: Callable[[Profile], Personality]
+    ) -> None:
         self.runtime = runtime
         self.index = index
         self.profile = runtime.profile
         self.identity = fleet_identity(self.profile, index)
-        # How this device writes and reads port names: the EJOIN personality's format.
-        spec = self.profile.device
-        self.names = PortNames(spec.ports, spec.slots, self.profile.quirks.port_format)
+        # How this device writes and reads port names and renders its callbacks.
+        self.personality = personality(self.profile)
+        self.names = self.personality.names
         self.core_config = core_config(self.profile, index)
         self.log = log.bind(device=self.identity.name)
         seed = runtime.effective_seed
@@ -157,7 +167,7 @@ class DeviceApp:
             self.log.debug("port_status", port=snap.port, slot=snap.slot, st=int(snap.state))
         elif isinstance(event, DevStatus):
             self.log.debug("dev_status", seq=event.seq)
-        self.pusher.submit(event.url, event.type, render(event, self.names, self.profile.quirks))
+        self.pusher.submit(event.url, event.type, self.personality.render(event))
 
     def reset(self) -> None:
         """Back to the profile's initial state: a new device, no queued callbacks, empty journal.
@@ -184,4 +194,6 @@ class DeviceApp:
         return self.profile.device.control_token
 
 
-DEVICE_APP = web.AppKey("device_app", DeviceApp)
+def gateway_of(app: web.Application) -> DeviceApp:
+    """The gateway an aiohttp application serves (registered under DEVICE_APP)."""
+    return cast(DeviceApp, app[DEVICE_APP])

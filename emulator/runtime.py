@@ -24,9 +24,11 @@ from emulator.config.profile import Profile
 from emulator.control import api as control
 from emulator.control import traffic as control_traffic
 from emulator.ejoin import device_api, inbox_api, security_api, sms_api
-from emulator.gateway import DEVICE_APP, DeviceApp
+from emulator.ejoin.personality import Ejoin
+from emulator.gateway import DeviceApp
 from emulator.transport import endpoint, middleware
 from emulator.transport.front import FrontSite
+from emulator.transport.served import DEVICE_APP
 
 log = structlog.get_logger("emulator")
 
@@ -67,7 +69,7 @@ class Runtime:
         return self._session
 
     def add_device(self) -> DeviceApp:
-        app = DeviceApp(self, len(self.devices))
+        app = DeviceApp(self, len(self.devices), Ejoin)
         self.devices.append(app)
         return app
 

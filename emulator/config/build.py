@@ -6,6 +6,7 @@ was checked at load (`reference_problems` in emulator/profile.py), so here they 
 
 from __future__ import annotations
 
+from emulator.config.ports import LETTERS, PortNames
 from emulator.config.profile import Profile, SimSpec
 from emulator.core.config import (
     BehaviourConfig,
@@ -17,7 +18,6 @@ from emulator.core.config import (
     SendingConfig,
     SlotConfig,
 )
-from emulator.ejoin.ports import LETTERS, PortNames
 
 
 def core_config(profile: Profile, index: int = 0) -> CoreConfig:

@@ -44,6 +44,21 @@ def _range(value: Any) -> Any:
 Span = Annotated[tuple[float, float], Field(description="a number or [min, max]")]
 
 
+# The success code each endpoint's envelope carries (emulator/ejoin/envelope.py), which
+# `quirks.envelope_codes` may override: here, so that a profile is checked against it.
+ENVELOPE_CODES: dict[str, int] = {
+    "goip_send_cmd": 0,
+    "goip_post_sms": 200,
+    "goip_pause_sms": 200,
+    "goip_resume_sms": 200,
+    "goip_remove_sms": 200,
+    "goip_get_tasks": 200,
+    "goip_get_sms": 0,
+    "goip_get_sms_stat": 200,
+    "goip_get_call_stat": 200,
+}
+
+
 class Quirks(_Model):
     """Firmware differences seen in the field (INTERPRETATION.md, last sections)."""
 
@@ -72,11 +87,9 @@ class Quirks(_Model):
     @field_validator("envelope_codes")
     @classmethod
     def _known_endpoints(cls, value: dict[str, int]) -> dict[str, int]:
-        from emulator.ejoin.envelope import DEFAULT_CODES
-
         for name in value:
-            if name not in DEFAULT_CODES:
-                raise ValueError(f"{name!r} is not one of {', '.join(DEFAULT_CODES)}")
+            if name not in ENVELOPE_CODES:
+                raise ValueError(f"{name!r} is not one of {', '.join(ENVELOPE_CODES)}")
         return value
 
     @field_validator("port_format")
@@ -366,10 +379,10 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
 def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
     """What names a port, slot, SIM event or URL the device does not have: found at load,
     so `validate` refuses what `serve` would (each with its field's path)."""
+    from emulator.config.ports import PortListError, PortNames
     from emulator.core.device import SIM_EVENTS
     from emulator.core.settings import SettingError
     from emulator.core.settings import parse_url as check_url
-    from emulator.ejoin.ports import PortListError, PortNames
 
     names = PortNames(profile.device.ports, profile.device.slots, profile.quirks.port_format)
     problems: list[tuple[tuple[Any, ...], str]] = []

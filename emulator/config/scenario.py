@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from emulator.config.faults import FaultSpec
 from emulator.core.calls import CallPlan
-from emulator.transport.faults import FaultSpec
 
 MAX_CALL_SPAN = 86_400.0
 

@@ -19,11 +19,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from emulator.clock import ClockError
+from emulator.config.ports import PortListError
 from emulator.control import metrics as metrics_mod
 from emulator.core.device import SIM_EVENTS, Slot
 from emulator.core.sim import REGISTERED, REGISTERING, IllegalTransition
-from emulator.ejoin.ports import PortListError
-from emulator.gateway import DEVICE_APP, DeviceApp
+from emulator.gateway import DeviceApp, gateway_of
 from emulator.record.journal import KINDS, Entry, redact
 from emulator.transport.errors import ApiError, validation_reason
 from emulator.transport.faults import FaultSpec
@@ -49,7 +49,7 @@ def _authorize(request: web.Request, dev: DeviceApp) -> None:
 
 
 async def _json_object(request: web.Request, required: bool = True) -> dict[str, Any]:
-    spec = request.app[DEVICE_APP].profile.device
+    spec = gateway_of(request.app).profile.device
     raw = await read_body(request, spec.max_body, spec.read_timeout)
     body = parse_json(raw) if raw.strip() else None
     request[DREQ] = DeviceRequest(request.path, request.method, dict(request.query), body, raw)
@@ -70,7 +70,7 @@ async def read_model(request: web.Request, model: type[M]) -> M:
 
 
 def _dev(request: web.Request) -> DeviceApp:
-    dev = request.app[DEVICE_APP]
+    dev = gateway_of(request.app)
     _authorize(request, dev)
     return dev
 
@@ -110,7 +110,7 @@ def clock_json(dev: DeviceApp) -> dict[str, Any]:
 
 async def health(request: web.Request) -> web.Response:
     """Serving, and how far its SIMs are: a script waits for `registering` 0 after a reboot."""
-    dev = request.app[DEVICE_APP]
+    dev = gateway_of(request.app)
     device = dev.device
     current = [port.slot.state for port in device.ports]
     return json_response(

@@ -14,10 +14,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from emulator.clock import LAST_TIME
+from emulator.config.ports import PortListError
 from emulator.config.scenario import CallsAction
 from emulator.control.api import _dev, read_model
 from emulator.core.inbound import NotReceived
-from emulator.ejoin.ports import PortListError
 from emulator.gateway import DeviceApp
 from emulator.transport.errors import ApiError, validation_reason
 from emulator.transport.middleware import DREQ, json_response

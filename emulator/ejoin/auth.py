@@ -11,37 +11,20 @@ from __future__ import annotations
 
 import secrets
 
-from aiohttp import web
-
 from emulator.core.crypto import DecryptError, KeyForm
 from emulator.core.sessions import SessionError
-from emulator.gateway import DEVICE_APP, DeviceApp
+from emulator.gateway import DeviceApp
 from emulator.transport.errors import ApiError, invalid_user, unauthorized
-from emulator.transport.middleware import DREQ
 from emulator.transport.request import (
     DeviceRequest,
     check_credentials,
     parse_json,
-    parse_query,
-    read_body,
 )
 
 
 def credentials_of(dev: DeviceApp) -> dict[str, str]:
     spec = dev.profile.device
     return {spec.username: spec.password}
-
-
-async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
-    """The request's parameters and, for a POST, its body of at most `max_body` bytes."""
-    dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
-    request[DREQ] = dreq
-    if request.app[DEVICE_APP].profile.quirks.cookie_auth:
-        dreq.cookie = request.cookies.get(COOKIE)
-    if request.method == "POST":
-        timeout = request.app[DEVICE_APP].profile.device.read_timeout
-        dreq.raw = await read_body(request, max_body, timeout)
-    return dreq
 
 
 def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
@@ -65,7 +48,6 @@ def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
             raise invalid_user()
 
 
-COOKIE = "GOIPSESSID"
 MAX_COOKIES = 64
 
 

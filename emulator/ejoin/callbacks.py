@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any, TypedDict
 
+from emulator.config.ports import PortNames
 from emulator.config.profile import Quirks
 from emulator.core.events import (
     Callback,
@@ -21,7 +22,6 @@ from emulator.core.events import (
     StatusReport,
     TaskReport,
 )
-from emulator.ejoin.ports import PortNames
 
 
 # TypedDicts: the documents' shapes, typed, at no cost per request (dev-status is

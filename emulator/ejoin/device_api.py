@@ -6,17 +6,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from emulator.config.ports import PortListError, PortNames, PortRef
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError
 from emulator.ejoin import envelope
 from emulator.ejoin.auth import authorize
 from emulator.ejoin.callbacks import dev_status_head, status_entry
 from emulator.ejoin.commands import PORT_OPS, RESERVED, CommandBody, Op
-from emulator.ejoin.ports import PortListError, PortNames, PortRef
 from emulator.gateway import DeviceApp
+from emulator.record.jsonio import dumps
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import ApiError, validation_reason
-from emulator.transport.jsonio import dumps
 from emulator.transport.request import DeviceRequest, as_flag, as_int, as_str
 
 

@@ -10,17 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-DEFAULT_CODES: dict[str, int] = {
-    "goip_send_cmd": 0,
-    "goip_post_sms": 200,
-    "goip_pause_sms": 200,
-    "goip_resume_sms": 200,
-    "goip_remove_sms": 200,
-    "goip_get_tasks": 200,
-    "goip_get_sms": 0,
-    "goip_get_sms_stat": 200,
-    "goip_get_call_stat": 200,
-}
+from emulator.config.profile import ENVELOPE_CODES
+
+DEFAULT_CODES = ENVELOPE_CODES
 
 
 def ok(endpoint: str, overrides: dict[str, int] | None = None) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.config.ports import PortListError
 from emulator.core.stats import Window
 from emulator.ejoin import envelope
 from emulator.ejoin.auth import authorize
 from emulator.ejoin.callbacks import sms_entry
-from emulator.ejoin.ports import PortListError
 from emulator.gateway import DeviceApp
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import ApiError

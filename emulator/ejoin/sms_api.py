@@ -7,12 +7,12 @@ import binascii
 import re
 from typing import Any
 
+from emulator.config.ports import PortListError, PortNames
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import Sending, TaskSpec, messages_of
 from emulator.ejoin import envelope
 from emulator.ejoin.auth import authorize
-from emulator.ejoin.ports import PortListError, PortNames
 from emulator.gateway import DeviceApp
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import REFUSED_CODES, ApiError

@@ -34,8 +34,8 @@ import structlog
 from emulator.config.profile import Push
 from emulator.core.timers import TimerHandle, Timers
 from emulator.record.journal import Journal
+from emulator.record.jsonio import dumps
 from emulator.transport import http1
-from emulator.transport.jsonio import dumps
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 _HEADERS = {"Content-Type": CONTENT_TYPE}

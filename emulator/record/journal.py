@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from emulator.transport import jsonio
+from emulator.record import jsonio
 
 KINDS = ("request", "callback", "control", "device")
 _SECRET = frozenset({"password", "auth", "token", "control_token"})

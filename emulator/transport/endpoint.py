@@ -14,14 +14,28 @@ from typing import Any, NamedTuple
 import structlog
 from aiohttp import web
 
-from emulator.ejoin.auth import COOKIE, read_request
-from emulator.gateway import DEVICE_APP, DeviceApp
+from emulator.record.jsonio import dumps
 from emulator.transport.errors import ApiError
-from emulator.transport.jsonio import dumps
-from emulator.transport.middleware import raw_json_response
-from emulator.transport.request import DeviceRequest
+from emulator.transport.middleware import DREQ, raw_json_response
+from emulator.transport.request import DeviceRequest, parse_query, read_body
+from emulator.transport.served import DEVICE_APP, Served
 
 log = structlog.get_logger("emulator.web")
+
+
+COOKIE = "GOIPSESSID"  # the login cookie of quirks.cookie_auth
+
+
+async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
+    """The request's parameters and, for a POST, its body of at most `max_body` bytes."""
+    dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
+    request[DREQ] = dreq
+    if request.app[DEVICE_APP].profile.quirks.cookie_auth:
+        dreq.cookie = request.cookies.get(COOKIE)
+    if request.method == "POST":
+        timeout = request.app[DEVICE_APP].profile.device.read_timeout
+        dreq.raw = await read_body(request, max_body, timeout)
+    return dreq
 
 
 class Answer(NamedTuple):
@@ -31,7 +45,7 @@ class Answer(NamedTuple):
     status: int = 200
 
 
-Endpoint = Callable[[DeviceApp, DeviceRequest], Answer]
+Endpoint = Callable[[Served, DeviceRequest], Answer]
 ENDPOINTS: web.AppKey[dict[str, Endpoint]] = web.AppKey("device_endpoints", dict)
 SERVER_ERROR = Answer(dumps({"code": 7, "reason": "Server Error"}), 500)
 
@@ -44,7 +58,7 @@ def error_answer(exc: ApiError) -> Answer:
     return Answer(dumps(exc.envelope()), exc.http_status)
 
 
-def call(dev: DeviceApp, endpoint: Endpoint, dreq: DeviceRequest) -> Answer:
+def call(dev: Served, endpoint: Endpoint, dreq: DeviceRequest) -> Answer:
     """The endpoint's answer; a refusal in its envelope, a bug as the spec's code 7 and a 500.
 
     A bug is logged with its traceback and answered 500 rather than dressed up as

@@ -37,12 +37,12 @@ from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 from yarl import URL
 
-from emulator.gateway import DEVICE_APP, DeviceApp
+from emulator.record.jsonio import dumps
 from emulator.transport.endpoint import ENDPOINTS, Endpoint, call, error_answer
 from emulator.transport.errors import ApiError
-from emulator.transport.jsonio import dumps
 from emulator.transport.middleware import CONTENT_TYPE, record
 from emulator.transport.request import DeviceRequest, lower_query
+from emulator.transport.served import DEVICE_APP, Served
 
 MAX_HEAD = 8190  # aiohttp's line limit; a longer head is aiohttp's to judge
 MAX_HEADERS = 100  # aiohttp allows 128
@@ -183,7 +183,7 @@ class Front(asyncio.BufferedProtocol):
     def __init__(
         self,
         site: FrontSite,
-        dev: DeviceApp,
+        dev: Served,
         endpoints: dict[str, Endpoint],
         aiohttp: Callable[[], asyncio.Protocol],
     ) -> None:

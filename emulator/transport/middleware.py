@@ -17,11 +17,11 @@ from aiohttp import web
 from aiohttp.http import HttpVersion10, HttpVersion11
 
 from emulator.core.device import DeviceUnavailable
-from emulator.gateway import DEVICE_APP
+from emulator.record.jsonio import dumps
 from emulator.transport.errors import ApiError
 from emulator.transport.faults import Hit
-from emulator.transport.jsonio import dumps
 from emulator.transport.request import DeviceRequest
+from emulator.transport.served import DEVICE_APP
 
 CONTENT_TYPE = "application/json;charset=utf-8"
 CONTROL_PREFIX = "/_emulator/"

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.transport import jsonio
+from emulator.record import jsonio
 from emulator.transport.errors import ApiError
 
 MAX_BODY = 1024 * 1024  # the default of device.max_body; a device's web server has a limit too

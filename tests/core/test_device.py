@@ -3,11 +3,11 @@
 import pytest
 from conftest import make_device, make_profile, small
 
+from emulator.config.ports import PortRef
 from emulator.core.codes import SimState
 from emulator.core.events import DevStatus, PortStatus
 from emulator.core.settings import SettingError
 from emulator.core.sim import IllegalTransition
-from emulator.ejoin.ports import PortRef
 
 S = SimState
 URL = "http://127.0.0.1:9/status"

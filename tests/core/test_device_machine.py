@@ -7,11 +7,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from emulator.config.ports import PortRef
 from emulator.core.codes import SimState
 from emulator.core.device import SIM_EVENTS
 from emulator.core.events import PortStatus
 from emulator.core.sim import ACTIVE, IllegalTransition
-from emulator.ejoin.ports import PortRef
 
 PORTS, SLOTS = 3, 3
 ports = st.integers(1, PORTS)

@@ -3,11 +3,11 @@
 import pytest
 from conftest import make_device, small
 
+from emulator.config.ports import PortRef
 from emulator.core.events import RecvSms
 from emulator.core.inbound import NotReceived
 from emulator.core.stats import Window
 from emulator.core.tasks import TaskSpec
-from emulator.ejoin.ports import PortRef
 
 URL = "http://127.0.0.1:9/sms"
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.ejoin.ports import PortListError, PortNames, PortRef
+from emulator.config.ports import PortListError, PortNames, PortRef
 
 FORMATS = ["letter", "dotted", "{port}.sp256.{slot:02d}", "P{port:03d}-{letter}"]
 

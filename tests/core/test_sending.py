@@ -3,11 +3,11 @@
 import pytest
 from conftest import make_device, small
 
+from emulator.config.ports import PortRef
 from emulator.core.codes import SimState, TaskStatus
 from emulator.core.events import StatusReport
 from emulator.core.sms_text import Coding, parts
 from emulator.core.tasks import TaskSpec
-from emulator.ejoin.ports import PortRef
 
 SR = "http://127.0.0.1:9/sr"
 

@@ -9,10 +9,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from emulator.config.ports import PortRef
 from emulator.core.codes import TaskStatus
 from emulator.core.events import StatusReport
 from emulator.core.tasks import TaskSpec
-from emulator.ejoin.ports import PortRef
 
 PORTS = 4
 tids = st.integers(1, 8)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from emulator.transport import jsonio
+from emulator.record import jsonio
 
 CREDS = {"username": "root", "password": "root"}
 
