@@ -56,9 +56,7 @@ class Losses(random.Random):
         return 0.0 if self.lost.pop(0) else 0.99
 
 
-def network(
-    rng: random.Random | None = None, **config: object
-) -> tuple[UssdNetwork, VirtualClock]:
+def network(rng: random.Random | None = None, **config: object) -> tuple[UssdNetwork, VirtualClock]:
     clock = VirtualClock(T0)
     return UssdNetwork(UssdConfig(**config), clock, rng or random.Random(1)), clock  # type: ignore[arg-type]
 
@@ -307,7 +305,10 @@ def test_text_fields_render_the_sim_and_other_braces_stay():
     tree = UssdTree(codes={"*9#": UssdNode("{imsi} {iccid} {imei} {operator} {port} {x}")})
     net, _ = network(networks={"default": tree})
     _, resp = answer(net, Sim(), "*9#")
-    assert resp == "460010000000001 89860110000000000001 860000000000001 46001 CHINA UNICOM GSM 1.01 {x}"
+    assert (
+        resp
+        == "460010000000001 89860110000000000001 860000000000001 46001 CHINA UNICOM GSM 1.01 {x}"
+    )
 
 
 def test_a_mute_module_waits_the_timeout_and_answers_6():
