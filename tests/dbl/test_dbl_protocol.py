@@ -193,7 +193,7 @@ _num = st.integers(0, 2**40)
         st.builds(p.PushAck, st.sampled_from(p.PUSH_KEYWORDS), _num, st.just(True), st.just("")),
         st.builds(p.KeepaliveAck, _num, st.integers(-1, 999)),
     ),
-    st.sampled_from(p.LINE_ENDS + (b"",)),
+    st.sampled_from((*p.LINE_ENDS, b"")),
 )
 def test_server_messages_round_trip(message, end):
     assert p.parse_from_server(message.encode(end)) == message
