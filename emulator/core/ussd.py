@@ -155,7 +155,7 @@ DEFAULT_TREE = UssdTree(
 
 @dataclass(frozen=True, slots=True)
 class UssdConfig:
-    """The profile's `ussd:` section in the core's terms (emulator.ussd_schema builds it).
+    """The profile's `ussd:` section in the core's terms (emulator.config.ussd builds it).
 
     `networks` is keyed by operator id ("46001") or "default"; a missing "default" is
     the built-in tree. `latency` is [min, max] seconds, drawn per attempt.
@@ -496,6 +496,9 @@ class PortSim:
 
     device: Device
     port: int
+    # How the personality writes a port and slot ({port} in a menu's text): the core
+    # speaks numbers.
+    name_of: Callable[[int, int], str] = lambda port, slot: f"{port}.{slot:02d}"
 
     @property
     def _slot(self) -> Any:
@@ -537,10 +540,10 @@ class PortSim:
     @property
     def port_name(self) -> str:
         slot = self._slot
-        return self.device.names.format(slot.port, slot.index)
+        return self.name_of(slot.port, slot.index)
 
     def topup(self, amount: float) -> None:
-        from emulator.wire.ports import PortRef
+        from emulator.core.ports import PortRef
 
         slot = self._slot
         self.device.sim_event(PortRef(slot.port, slot.index), "topup", {"amount": amount})

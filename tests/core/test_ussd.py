@@ -10,6 +10,7 @@ from conftest import make_device, small
 
 from emulator.clock import VirtualClock
 from emulator.core.codes import SimState, TaskStatus
+from emulator.core.ports import PortRef
 from emulator.core.ussd import (
     USSD_STATES,
     PortSim,
@@ -333,10 +334,10 @@ def test_a_device_port_tops_up_through_the_sim_event():
     device, clock = make_device(small(quirks={"port_format": "letter"}))
     clock.advance(10)
     port = device.ports[0]
-    device.sim_event(device.names.parse_name("1A"), "no_balance", {})
+    device.sim_event(PortRef(1, 1), "no_balance", {})
     assert port.slot.state == SimState.NO_BALANCE
     net = UssdNetwork(UssdConfig(), clock, random.Random(1))
-    sim = PortSim(device, 1)
+    sim = PortSim(device, 1, name_of=lambda p, s: f"{p}{'ABCD'[s - 1]}")
     assert answer(net, sim, "*123#")[0] == 0  # type: ignore[arg-type]
     status, resp = answer(net, sim, "2")  # type: ignore[arg-type]
     assert (status, resp) == (0, "Top-up of 20.00 done. New balance 20.00.")

@@ -9,8 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from emulator.clock import VirtualClock
+from emulator.config.ussd import UssdSpec, to_config
 from emulator.core.ussd import DEFAULT_TREE, UssdNetwork
-from emulator.ussd_schema import UssdSpec, to_config
 
 CONTRACT_EXAMPLE = """
 latency: 0
