@@ -1,15 +1,128 @@
-"""Runs a profile's scenario: timed events (`at` once, `every` period) on the shared
-clock, each carried out as the control API would and journaled as `control/scenario`."""
+"""What the outside world does to a gateway: written once, called by the control API,
+the scenario runner (timed events of a profile's `scenario:`), and so by the CLI verbs and
+the dashboard, which go through the control API.
+
+Every action takes port and slot numbers (`PortRef`s) the caller parsed in the
+personality's names, and answers in the same terms; a refusal is a ValueError (the
+SIM table's `IllegalTransition` is one) whose message says why.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from emulator.config.scenario import ScenarioEvent, SimAction, SmsAction
+from emulator.config.faults import FaultSpec
+from emulator.config.scenario import ScenarioEvent, SmsAction
+from emulator.core.calls import CallPlan
+from emulator.core.device import Device, Slot
+from emulator.core.inbound import NotReceived
+from emulator.core.ports import PortRef
+from emulator.transport.faults import Fault
 
 if TYPE_CHECKING:
     from emulator.gateway import DeviceApp
+
+
+@dataclass(frozen=True, slots=True)
+class SmsOutcome:
+    """What became of an SMS the network delivered: received (with its inbox id), held
+    by the network until the SIM registers, or refused (with the reason)."""
+
+    outcome: str
+    id: int | None = None
+    reason: str = ""
+
+
+def receive_sms(
+    dev: DeviceApp,
+    ref: PortRef,
+    sender: str,
+    text: str,
+    recipient: str | None = None,
+    ts: float | None = None,
+) -> SmsOutcome:
+    """An SMS arrives on a port's current SIM, or on the named slot's (spec 7)."""
+    device = dev.device
+    try:
+        inbox_id = device.inbound.receive(ref.port, ref.slot, sender, text, recipient, ts)
+    except NotReceived as exc:
+        return SmsOutcome("refused", reason=f"{dev.names.format(exc.port, exc.slot)} {exc.why}")
+    if inbox_id is None:
+        slot = ref.slot or device.ports[ref.port - 1].current
+        return SmsOutcome(
+            "held",
+            reason=f"{dev.names.format(ref.port, slot)} is not registered: the network "
+            "holds the SMS until it is",
+        )
+    return SmsOutcome("received", id=inbox_id)
+
+
+def sim_event(dev: DeviceApp, ref: PortRef, event: str, params: dict[str, object]) -> Slot:
+    """Something happens to the SIM in one slot (remove, block, topup...)."""
+    return dev.device.sim_event(ref, event, params)
+
+
+def sim_events(
+    dev: DeviceApp, refs: list[PortRef], event: str, params: dict[str, object]
+) -> tuple[int, list[str]]:
+    """The event on every slot named (a port alone names each of its slots): how many
+    took it, and why the others refused."""
+    device = dev.device
+    done, refused = 0, []
+    for ref in refs:
+        slots = [ref.slot] if ref.slot else range(1, len(device.port(ref.port).slots) + 1)
+        for slot in slots:
+            try:
+                device.sim_event(PortRef(ref.port, slot), event, params)
+                done += 1
+            except ValueError as exc:
+                refused.append(f"{dev.names.format(ref.port, slot)}: {exc}")
+    return done, refused
+
+
+def place_calls(dev: DeviceApp, refs: list[PortRef], plan: CallPlan) -> list[int]:
+    """Voice calls on each port named (its current SIM), one after another per port."""
+    ports = list(dict.fromkeys(ref.port for ref in refs))
+    for port in ports:
+        dev.device.calls.place(port, plan)
+    return ports
+
+
+# The commands of spec 5 an outside party can run, by name: no getattr on the device.
+PORT_COMMANDS: dict[str, Callable[[Device, list[PortRef]], None]] = {
+    "lock": Device.lock,
+    "unlock": Device.unlock,
+    "switch": Device.switch,
+    "reset": Device.reset,
+}
+
+
+def command(dev: DeviceApp, op: str, refs: list[PortRef]) -> None:
+    """lock, unlock, switch or reset on the named ports, or save (spec 5.1.3)."""
+    if op == "save":
+        dev.device.save()
+        return
+    run = PORT_COMMANDS.get(op)
+    if run is None:
+        raise ValueError(f"unknown command {op!r}; known: save, {', '.join(PORT_COMMANDS)}")
+    run(dev.device, refs)
+
+
+def reboot(dev: DeviceApp) -> bool:
+    """Reboot the device (cold, spec 5); False when it is already rebooting."""
+    device = dev.device
+    if device.unavailable_until is not None:
+        return False
+    device.reboot()
+    return True
+
+
+def add_fault(dev: DeviceApp, spec: FaultSpec) -> Fault:
+    """An HTTP fault on the device API, from now on the device's clock."""
+    return dev.faults.add(spec, dev.runtime.clock.now())
 
 
 class ScenarioRunner:
@@ -68,38 +181,38 @@ class ScenarioRunner:
             self._schedule(index, offset + event.every)
 
     def _run(self, event: ScenarioEvent, n: int) -> str:
-        device = self.dev.device
+        dev = self.dev
+        names = dev.names
         if event.sim is not None:
-            return self._sim(event.sim)
+            sim = event.sim
+            done, refused = sim_events(dev, names.parse_list(sim.slots), sim.event, sim.params())
+            if refused and not done:
+                raise ValueError("; ".join(refused[:3]))
+            return f"{sim.event} on {done} slot(s)" + (
+                f", {len(refused)} refused" if refused else ""
+            )
         if event.fault is not None:
-            fault = self.dev.faults.add(event.fault, self.dev.runtime.clock.now())
-            return f"fault #{fault.id} added"
+            return f"fault #{add_fault(dev, event.fault).id} added"
         if event.command is not None:
             cmd = event.command
             if cmd.op == "save":
-                device.save()
+                command(dev, "save", [])
                 return "saved"
             if cmd.ports is None:
                 raise ValueError(f"command {cmd.op} needs ports")
-            refs = self.dev.names.parse_list(cmd.ports)
-            getattr(device, cmd.op)(refs)
+            command(dev, cmd.op, names.parse_list(cmd.ports))
             return f"{cmd.op} {cmd.ports}"
         if event.reboot:
-            if device.unavailable_until is not None:
-                return "already rebooting"
-            device.reboot()
-            return "rebooting"
+            return "rebooting" if reboot(dev) else "already rebooting"
         if event.sms is not None:
             return self._sms(event.sms, n)
         assert event.calls is not None
-        ports = list(dict.fromkeys(r.port for r in self.dev.names.parse_list(event.calls.port)))
-        for port in ports:
-            device.calls.place(port, event.calls.plan())
+        ports = place_calls(dev, names.parse_list(event.calls.port), event.calls.plan())
         return f"{event.calls.count} call(s) on {len(ports)} port(s)"
 
     def _sms(self, action: SmsAction, n: int) -> str:
-        device = self.dev.device
-        refs = self.dev.names.parse_list(action.ports)
+        dev = self.dev
+        refs = dev.names.parse_list(action.ports)
         if action.pick == "each":
             chosen = refs
         elif action.pick == "random":
@@ -108,40 +221,14 @@ class ScenarioRunner:
             chosen = [refs[(n - 1) % len(refs)]]
         outcomes = []
         for ref in chosen:
-            fields = {"n": n, "port": ref.port, "t": int(device.now())}
+            fields = {"n": n, "port": ref.port, "t": int(dev.device.now())}
             texts = [action.text] if isinstance(action.text, str) else action.text
             text = texts[(n - 1) % len(texts)] if texts else ""
-            try:
-                inbox_id = device.inbound.receive(
-                    ref.port,
-                    ref.slot,
-                    action.sender.format(**fields),
-                    text.format(**fields),
-                    action.recipient,
-                )
-                outcomes.append("held" if inbox_id is None else f"received #{inbox_id}")
-            except ValueError as exc:
-                outcomes.append(f"refused: {exc}")
+            got = receive_sms(
+                dev, ref, action.sender.format(**fields), text.format(**fields), action.recipient
+            )
+            if got.outcome == "received":
+                outcomes.append(f"received #{got.id}")
+            else:
+                outcomes.append(got.outcome if got.outcome == "held" else f"refused: {got.reason}")
         return ", ".join(outcomes)
-
-    def _sim(self, action: SimAction) -> str:
-        device = self.dev.device
-        params: dict[str, object] = {}
-        if action.value is not None:
-            params["value"] = action.value
-        if action.amount is not None:
-            params["amount"] = action.amount
-        done, refused = 0, []
-        for ref in self.dev.names.parse_list(action.slots):
-            slots = [ref.slot] if ref.slot else range(1, len(device.port(ref.port).slots) + 1)
-            for slot in slots:
-                try:
-                    device.sim_event(type(ref)(ref.port, slot), action.event, params)
-                    done += 1
-                except ValueError as exc:
-                    refused.append(f"{self.dev.names.format(ref.port, slot)}: {exc}")
-        if refused and not done:
-            raise ValueError("; ".join(refused[:3]))
-        return f"{action.event} on {done} slot(s)" + (
-            f", {len(refused)} refused" if refused else ""
-        )

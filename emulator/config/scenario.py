@@ -32,6 +32,15 @@ class SimAction(_Model):
     value: int | None = None
     amount: float | None = None
 
+    def params(self) -> dict[str, object]:
+        """The event's parameters, as the control API takes them."""
+        found: dict[str, object] = {}
+        if self.value is not None:
+            found["value"] = self.value
+        if self.amount is not None:
+            found["amount"] = self.amount
+        return found
+
 
 class CommandAction(_Model):
     op: Literal["lock", "unlock", "switch", "reset", "save"]

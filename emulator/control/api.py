@@ -18,6 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from emulator import actions
 from emulator.clock import ClockError
 from emulator.config.ports import PortListError
 from emulator.control import metrics as metrics_mod
@@ -201,7 +202,7 @@ async def sim_event(request: web.Request) -> web.Response:
         raise ApiError.bad_request(f"event: {event!r} is not one of {', '.join(SIM_EVENTS)}")
     params = {k: v for k, v in body.items() if k != "event"}
     try:
-        slot = device.sim_event(ref, event, params)
+        slot = actions.sim_event(dev, ref, event, params)
     except IllegalTransition as exc:
         raise ApiError(409, str(exc), 409) from None
     except ValueError as exc:
@@ -274,7 +275,7 @@ async def add_fault(request: web.Request) -> web.Response:
     dev = _dev(request)
     spec = await read_model(request, FaultSpec)
     now = dev.runtime.clock.now()
-    fault = dev.faults.add(spec, now)
+    fault = actions.add_fault(dev, spec)
     dev.log.info("fault_added", fault=fault.id, action=spec.action, endpoint=spec.endpoint)
     return json_response(fault.as_json(now))
 

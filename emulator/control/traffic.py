@@ -13,11 +13,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from emulator import actions
 from emulator.clock import LAST_TIME
 from emulator.config.ports import PortListError
 from emulator.config.scenario import CallsAction
 from emulator.control.api import _dev, read_model
-from emulator.core.inbound import NotReceived
+from emulator.core.tasks import TASK_OPERATIONS
 from emulator.gateway import DeviceApp
 from emulator.transport.errors import ApiError, validation_reason
 from emulator.transport.middleware import DREQ, json_response
@@ -68,24 +69,11 @@ _SMS_BATCH = TypeAdapter(InboundSms | list[InboundSms])
 
 def inject(dev: DeviceApp, sms: InboundSms) -> dict[str, Any]:
     """Deliver one SMS; what happened to it, for the answer and the journal."""
-    device = dev.device
     ref = dev.names.parse_name(sms.port)
-    try:
-        inbox_id = device.inbound.receive(
-            ref.port, ref.slot, sms.sender, sms.text, sms.recipient, sms.ts
-        )
-    except NotReceived as exc:
-        reason = f"{dev.names.format(exc.port, exc.slot)} {exc.why}"
-        return {"port": sms.port, "outcome": "refused", "reason": reason}
-    if inbox_id is None:
-        slot = ref.slot or device.ports[ref.port - 1].current
-        return {
-            "port": sms.port,
-            "outcome": "held",
-            "reason": f"{dev.names.format(ref.port, slot)} is not registered: the network "
-            "holds the SMS until it is",
-        }
-    return {"port": sms.port, "outcome": "received", "id": inbox_id}
+    got = actions.receive_sms(dev, ref, sms.sender, sms.text, sms.recipient, sms.ts)
+    if got.outcome == "received":
+        return {"port": sms.port, "outcome": "received", "id": got.id}
+    return {"port": sms.port, "outcome": got.outcome, "reason": got.reason}
 
 
 async def inject_sms(request: web.Request) -> web.Response:
@@ -123,12 +111,10 @@ async def place_calls(request: web.Request) -> web.Response:
     call = await read_model(request, CallsAction)
     device = dev.device
     try:
-        ports = list(dict.fromkeys(r.port for r in dev.names.parse_list(call.port)))
+        refs = dev.names.parse_list(call.port)
     except PortListError as exc:
         raise ApiError.bad_request(f"port: {exc}") from None
-    plan = call.plan()
-    for port in ports:
-        device.calls.place(port, plan)
+    ports = actions.place_calls(dev, refs, call.plan())
     dev.log.info("calls_placed", ports=call.port, count=call.count)
     return json_response({"ports": ports, "queued": {p: device.calls.queued(p) for p in ports}})
 
@@ -140,7 +126,7 @@ async def task_action(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in ("pause", "resume", "remove"):
         raise ApiError(404, f"no task action {action!r}: pause, resume or remove", 404)
-    if not getattr(dev.device.sending, action)(tid):
+    if not TASK_OPERATIONS[action](dev.device.sending, tid):
         raise ApiError(404, f"no task {tid} is queued", 404)
     return json_response({"tid": tid, "action": action})
 

@@ -13,6 +13,7 @@ docs/decisions.md ("Sending SMS").
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -474,6 +475,14 @@ class Sending:
         url = self.device.settings.sr_url
         if url:
             self.device.outbox.emit(StatusReport(url=url, rpts=rpts))
+
+
+# The task operations of spec 6.3.3-6.3.5 by name, for the edges that name them.
+TASK_OPERATIONS: dict[str, Callable[[Sending, int], bool]] = {
+    "pause": Sending.pause,
+    "resume": Sending.resume,
+    "remove": Sending.remove,
+}
 
 
 class _PeriodicReport:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from emulator.actions import PORT_COMMANDS
 from emulator.config.ports import PortListError, PortNames, PortRef
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError
@@ -186,9 +187,9 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
             raise ApiError(15, f"Invalid CMD: {exc}") from None
 
     if auto_switch is not None:
-        device.settings.auto_fail_sim_switch = auto_switch
+        device.set_settings({"auto_fail_sim_switch": int(auto_switch)})
     for port_op, refs in plan:
-        getattr(device, port_op.value)(refs)
+        PORT_COMMANDS[port_op.value](device, refs)
     if op == Op.SAVE:
         device.save()
     elif op == Op.REBOOT:

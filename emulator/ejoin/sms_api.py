@@ -10,7 +10,7 @@ from typing import Any
 from emulator.config.ports import PortListError, PortNames
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError, parse_value
-from emulator.core.tasks import Sending, TaskSpec, messages_of
+from emulator.core.tasks import TASK_OPERATIONS, TaskSpec, messages_of
 from emulator.ejoin import envelope
 from emulator.ejoin.auth import authorize
 from emulator.gateway import DeviceApp
@@ -341,19 +341,12 @@ def _tids(dreq: DeviceRequest) -> list[int] | None:
     return tids
 
 
-_TASK_OPS = {
-    "pause": Sending.pause,
-    "resume": Sending.resume,
-    "remove": Sending.remove,
-}
-
-
 def _task_op(dev: DeviceApp, dreq: DeviceRequest, endpoint: str, op: str) -> Answer:
     authorize(dev, dreq)
     sending = dev.device.sending
     tids = _tids(dreq)
     answer: dict[str, Any] = envelope.ok(endpoint, dev.profile.quirks.envelope_codes)
-    action = _TASK_OPS[op]
+    action = TASK_OPERATIONS[op]
     if tids is None:
         for tid in list(sending.tasks):
             action(sending, tid)
