@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from emulator.config.common import Model, span
 from emulator.config.scenario import ScenarioEvent
 
 MAX_SLOTS = 26  # slots are named by letters A..Z
@@ -28,17 +29,6 @@ class ProfileError(Exception):
         self.source = source
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-def _range(value: Any) -> Any:
-    """Accept `5` or `[3, 8]` for durations and counts drawn from the seeded random."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (float(value), float(value))
-    return value
 
 
 Span = Annotated[tuple[float, float], Field(description="a number or [min, max]")]
@@ -59,7 +49,7 @@ ENVELOPE_CODES: dict[str, int] = {
 }
 
 
-class Quirks(_Model):
+class Quirks(Model):
     """Firmware differences seen in the field (INTERPRETATION.md, last sections)."""
 
     port_format: str = Field(
@@ -106,7 +96,7 @@ class Quirks(_Model):
         return value
 
 
-class DeviceSpec(_Model):
+class DeviceSpec(Model):
     """Identity, size and credentials of the emulated gateway."""
 
     name: str = "goip"
@@ -161,7 +151,7 @@ class DeviceSpec(_Model):
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-class SimSpec(_Model):
+class SimSpec(Model):
     """A SIM card; string fields are templates over {device} {port} {slot} {letter} {index}."""
 
     present: bool = True
@@ -179,10 +169,10 @@ class SimSpec(_Model):
     send_latency: Span | None = Field(None, description="overrides sending.latency")
     send_failure_rate: float | None = Field(None, ge=0, le=1)
 
-    _span = field_validator("send_latency", mode="before")(_range)
+    _span = field_validator("send_latency", mode="before")(span)
 
 
-class SimOverride(_Model):
+class SimOverride(Model):
     """Fields that differ from the defaults on some slots ('3B', '1-4', '2.01, 5C')."""
 
     slots: str
@@ -201,19 +191,19 @@ class SimOverride(_Model):
     send_latency: Span | None = None
     send_failure_rate: float | None = Field(None, ge=0, le=1)
 
-    _span = field_validator("send_latency", mode="before")(_range)
+    _span = field_validator("send_latency", mode="before")(span)
 
     def apply(self, base: SimSpec) -> SimSpec:
         changes = self.model_dump(exclude={"slots"}, exclude_none=True)
         return base.model_copy(update=changes)
 
 
-class Sims(_Model):
+class Sims(Model):
     defaults: SimSpec = SimSpec()
-    overrides: list[SimOverride] = []
+    overrides: list[SimOverride] = Field(default_factory=list)
 
 
-class Behaviour(_Model):
+class Behaviour(Model):
     """How long things take on the device, in emulated seconds."""
 
     boot: Literal["warm", "cold"] = Field(
@@ -225,7 +215,7 @@ class Behaviour(_Model):
     registration_time: Span = (3.0, 8.0)
     auto_fail_sim_switch: bool = True
 
-    _span = field_validator("registration_time", mode="before")(_range)
+    _span = field_validator("registration_time", mode="before")(span)
 
     @field_validator("registration_time")
     @classmethod
@@ -236,7 +226,7 @@ class Behaviour(_Model):
         return value
 
 
-class Sending(_Model):
+class Sending(Model):
     """How the device sends SMS (spec 6): per-part latency, failures, delivery reports."""
 
     latency: Span = Field((2.0, 5.0), description="seconds per message part, or [min, max]")
@@ -250,16 +240,16 @@ class Sending(_Model):
         200_000, ge=1, description="messages held at once, all tasks; more get 16 Too Many Task"
     )
 
-    _span = field_validator("latency", "delivery_delay", mode="before")(_range)
+    _span = field_validator("latency", "delivery_delay", mode="before")(span)
 
 
-class Inbox(_Model):
+class Inbox(Model):
     """Received SMS kept for goip_get_sms.html (spec 8)."""
 
     capacity: int = Field(1000, ge=1, le=1_000_000)
 
 
-class Push(_Model):
+class Push(Model):
     """Where the device pushes callbacks, and how it buffers and retries them."""
 
     status_url: str | None = None
@@ -277,7 +267,7 @@ class Push(_Model):
     max_targets: int = Field(256, ge=1, description="callback URLs held at once")
 
 
-class Journal(_Model):
+class Journal(Model):
     max_entries: int = Field(10_000, ge=1)
     max_bytes: int = Field(
         64 * 1024 * 1024,
@@ -286,7 +276,7 @@ class Journal(_Model):
     )
 
 
-class Profile(_Model):
+class Profile(Model):
     """A whole device description; every section has defaults."""
 
     name: str = "default"
@@ -303,7 +293,7 @@ class Profile(_Model):
     inbox: Inbox = Inbox()
     push: Push = Push()
     journal: Journal = Journal()
-    scenario: list[ScenarioEvent] = []
+    scenario: list[ScenarioEvent] = Field(default_factory=list)
 
     @field_validator("start_time")
     @classmethod

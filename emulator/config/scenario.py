@@ -14,19 +14,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from emulator.config.common import Model, span
 from emulator.config.faults import FaultSpec
 from emulator.core.calls import CallPlan
 
 MAX_CALL_SPAN = 86_400.0
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class SimAction(_Model):
+class SimAction(Model):
     slots: str = Field(description="slots, ports or ranges: '3B', '1-4', 'all'")
     event: str
     value: int | None = None
@@ -42,12 +39,12 @@ class SimAction(_Model):
         return found
 
 
-class CommandAction(_Model):
+class CommandAction(Model):
     op: Literal["lock", "unlock", "switch", "reset", "save"]
     ports: str | None = None
 
 
-class SmsAction(_Model):
+class SmsAction(Model):
     ports: str = Field(description="ports or slots that receive, e.g. '1-8' or 'all'")
     sender: str = "+15550{n:06d}"
     text: str | list[str] = Field(
@@ -57,13 +54,7 @@ class SmsAction(_Model):
     pick: Literal["cycle", "random", "each"] = "cycle"
 
 
-def _span(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (float(value), float(value))
-    return value
-
-
-class CallsAction(_Model):
+class CallsAction(Model):
     """Voice calls on ports (POST /_emulator/calls takes the same fields)."""
 
     port: str = Field(description="ports: '1', '1-4', 'all'")
@@ -75,7 +66,7 @@ class CallsAction(_Model):
     alert_ratio: float = Field(1.0, ge=0, le=1)
     answer_ratio: float = Field(0.7, ge=0, le=1)
 
-    _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(_span)
+    _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(span)
 
     @field_validator("port", mode="before")
     @classmethod
@@ -104,7 +95,7 @@ class CallsAction(_Model):
         )
 
 
-class ScenarioEvent(_Model):
+class ScenarioEvent(Model):
     at: float | None = Field(None, ge=0)
     every: float | None = Field(None, gt=0)
     start: float | None = Field(None, ge=0)

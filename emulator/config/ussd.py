@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from emulator.config.common import Model, span
 from emulator.core.ussd import (
     DEFAULT_TREE,
     TEXT_FIELDS,
@@ -24,17 +25,6 @@ from emulator.core.ussd import (
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _DEFAULTS = UssdTree()
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-def _span(value: Any) -> Any:
-    """Accept `5` or `[3, 8]` (seconds drawn from the seed)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return (float(value), float(value))
-    return value
 
 
 def _check_text(value: str) -> str:
@@ -65,7 +55,7 @@ def _check_keys(value: dict[str, Any], what: str, want_code: bool) -> dict[str, 
     return value
 
 
-class UssdNodeSpec(_Model):
+class UssdNodeSpec(Model):
     """A menu node: the text the network answers, and the replies that lead on."""
 
     text: str = Field(description="what the network answers; {balance} {number}... of the SIM")
@@ -89,7 +79,7 @@ class UssdNodeSpec(_Model):
         )
 
 
-class UssdNetworkSpec(_Model):
+class UssdNetworkSpec(Model):
     """One operator's menu tree."""
 
     unknown: str = Field(_DEFAULTS.unknown, description="an unknown code, a reply to nothing")
@@ -114,7 +104,7 @@ class UssdNetworkSpec(_Model):
 Span = Annotated[tuple[float, float], Field(description="seconds, or [min, max]")]
 
 
-class UssdSpec(_Model):
+class UssdSpec(Model):
     """The `ussd:` section: timing, lost answers, and menu trees by operator id."""
 
     latency: Span = Field((0.0, 0.0), description="until the network answers; 0: at once")
@@ -125,7 +115,7 @@ class UssdSpec(_Model):
         description='by operator id ("46001"), or "default"; the built-in tree otherwise',
     )
 
-    _latency = field_validator("latency", mode="before")(_span)
+    _latency = field_validator("latency", mode="before")(span)
 
     @field_validator("latency")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from emulator.core import settings as settings_mod
@@ -109,20 +109,8 @@ class Port:
 
 
 def _card(spec: CardConfig) -> SimCard:
-    return SimCard(
-        imsi=spec.imsi,
-        iccid=spec.iccid,
-        number=spec.number,
-        operator=spec.operator,
-        balance=spec.balance,
-        signal=spec.signal,
-        blocked=spec.blocked,
-        read_error=spec.read_error,
-        register_fail=spec.register_fail,
-        smsc=spec.smsc,
-        send_latency=spec.send_latency,
-        send_failure_rate=spec.send_failure_rate,
-    )
+    """A card as inserted: the same facts, now the device's to change (balance, blocks)."""
+    return SimCard(**{f.name: getattr(spec, f.name) for f in fields(CardConfig)})
 
 
 class Device:
