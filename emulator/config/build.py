@@ -6,7 +6,7 @@ was checked at load (`reference_problems` in emulator/profile.py), so here they 
 
 from __future__ import annotations
 
-from emulator.config.ports import LETTERS, PortNames
+from emulator.config.ports import PortNames
 from emulator.config.profile import Profile, SimSpec
 from emulator.core.config import (
     BehaviourConfig,
@@ -16,7 +16,6 @@ from emulator.core.config import (
     InboxConfig,
     InitialSettings,
     SendingConfig,
-    SlotConfig,
 )
 
 
@@ -62,11 +61,14 @@ def core_config(profile: Profile, index: int = 0) -> CoreConfig:
             sms_cnt=push.sms_cnt,
             sms_prd=push.sms_prd,
         ),
-        sims=_slots(profile, index),
+        index=index,
+        default_card=_card(profile.sims.defaults),
+        cards=_cards(profile),
     )
 
 
-def _slots(profile: Profile, index: int) -> tuple[tuple[SlotConfig, ...], ...]:
+def _cards(profile: Profile) -> dict[tuple[int, int], CardConfig]:
+    """The slots whose card the profile's overrides change, each with its card."""
     spec = profile.device
     names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
     defaults = profile.sims.defaults
@@ -76,34 +78,17 @@ def _slots(profile: Profile, index: int) -> tuple[tuple[SlotConfig, ...], ...]:
             for s in [ref.slot] if ref.slot else range(1, spec.slots + 1):
                 key = (ref.port, s)
                 chosen[key] = override.apply(chosen.get(key, defaults))
-    ports = []
-    for p in range(1, spec.ports + 1):
-        slots = []
-        for s in range(1, spec.slots + 1):
-            fields: dict[str, int | str] = {
-                "device": index,
-                "port": p,
-                "slot": s,
-                "letter": LETTERS[s - 1],
-                "index": (p - 1) * spec.slots + s,
-            }
-            sim = chosen.get((p, s), defaults)
-            slots.append(
-                SlotConfig(
-                    card=_card(sim, fields) if sim.present else None,
-                    locked=sim.locked,
-                    inserted=_card(defaults, fields),
-                )
-            )
-        ports.append(tuple(slots))
-    return tuple(ports)
+    made: dict[SimSpec, CardConfig] = {}
+    return {key: made.setdefault(sim, _card(sim)) for key, sim in chosen.items()}
 
 
-def _card(spec: SimSpec, fields: dict[str, int | str]) -> CardConfig:
+def _card(spec: SimSpec) -> CardConfig:
     return CardConfig(
-        imsi=spec.imsi.format(**fields),
-        iccid=spec.iccid.format(**fields),
-        number=spec.number.format(**fields),
+        present=spec.present,
+        locked=spec.locked,
+        imsi=spec.imsi,
+        iccid=spec.iccid,
+        number=spec.number,
         operator=spec.operator,
         balance=spec.balance,
         signal=spec.signal,

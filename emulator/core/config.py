@@ -14,8 +14,15 @@ Span = tuple[float, float]
 
 @dataclass(frozen=True, slots=True)
 class CardConfig:
-    """A SIM card as it is inserted: its identity and what the network makes of it."""
+    """A slot at power-on: whether it holds a card and is locked, and the card's facts.
 
+    `imsi`, `iccid` and `number` are templates over {device} {port} {slot} {letter}
+    {index}, filled in for each slot when the device builds it (`fill`): a fleet of 200
+    devices x 128 slots then holds one config per distinct card, not 25,600.
+    """
+
+    present: bool
+    locked: bool
     imsi: str
     iccid: str
     number: str
@@ -28,16 +35,6 @@ class CardConfig:
     smsc: str
     send_latency: Span | None
     send_failure_rate: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class SlotConfig:
-    """One SIM slot at power-on: its card (None: empty), whether the user locked it, and
-    the card an `insert` puts there (the profile's defaults for this slot)."""
-
-    card: CardConfig | None
-    locked: bool
-    inserted: CardConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +92,9 @@ class CoreConfig:
     sending: SendingConfig
     inbox: InboxConfig
     settings: InitialSettings
-    sims: tuple[tuple[SlotConfig, ...], ...]  # [port - 1][slot - 1]
+    index: int  # the device's place in its fleet: {device} in the card templates
+    default_card: CardConfig  # every slot not overridden; what an `insert` puts in a slot
+    cards: dict[tuple[int, int], CardConfig]  # (port, slot) -> the profile's override
 
-    def slot(self, port: int, slot: int) -> SlotConfig:
-        return self.sims[port - 1][slot - 1]
+    def card(self, port: int, slot: int) -> CardConfig:
+        return self.cards.get((port, slot), self.default_card)

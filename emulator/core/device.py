@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.core import settings as settings_mod
@@ -108,9 +108,29 @@ class Port:
         return self.slots[self.current - 1]
 
 
-def _card(spec: CardConfig) -> SimCard:
-    """A card as inserted: the same facts, now the device's to change (balance, blocks)."""
-    return SimCard(**{f.name: getattr(spec, f.name) for f in fields(CardConfig)})
+def _card(spec: CardConfig, index: int, port: int, slot: int, slots: int) -> SimCard:
+    """The card of one slot: its config with the slot's own IMSI, ICCID and number."""
+    fields = {
+        "device": index,
+        "port": port,
+        "slot": slot,
+        "letter": LETTERS[slot - 1],
+        "index": (port - 1) * slots + slot,
+    }
+    return SimCard(
+        imsi=spec.imsi.format(**fields),
+        iccid=spec.iccid.format(**fields),
+        number=spec.number.format(**fields),
+        operator=spec.operator,
+        balance=spec.balance,
+        signal=spec.signal,
+        blocked=spec.blocked,
+        read_error=spec.read_error,
+        register_fail=spec.register_fail,
+        smsc=spec.smsc,
+        send_latency=spec.send_latency,
+        send_failure_rate=spec.send_failure_rate,
+    )
 
 
 class Device:
@@ -185,13 +205,16 @@ class Device:
         )
 
     def _build_ports(self) -> list[Port]:
+        config = self.config
+        count = config.device.slots
         ports = []
-        for p, configs in enumerate(self.config.sims, start=1):
+        for p in range(1, config.device.ports + 1):
             slots = []
-            for s, slot_config in enumerate(configs, start=1):
-                card = None if slot_config.card is None else _card(slot_config.card)
+            for s in range(1, count + 1):
+                spec = config.card(p, s)
+                card = _card(spec, config.index, p, s, count) if spec.present else None
                 slot = Slot(p, s, card, SimState.IDLE if card else SimState.NO_SIM)
-                if slot_config.locked:
+                if spec.locked:
                     slot.state = SimState.USER_LOCKED
                 slots.append(slot)
             port = Port(p, slots)
@@ -600,7 +623,10 @@ class Device:
     def _ev_insert(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
         if slot.card is not None:
             raise IllegalTransition(slot.state, SimEvent.INSERT)
-        card = _card(self.config.slot(port.number, slot.index).inserted)
+        config = self.config
+        card = _card(
+            config.default_card, config.index, port.number, slot.index, config.device.slots
+        )
         for key in ("imsi", "iccid", "number", "operator"):
             if key in params:
                 setattr(card, key, str(params[key]))
