@@ -20,6 +20,7 @@ from emulator.core.calls import CallPlan
 from emulator.core.device import Device, Slot
 from emulator.core.inbound import NotReceived
 from emulator.core.ports import PortRef
+from emulator.core.sim import SIM_EVENTS
 from emulator.transport.faults import Fault
 
 if TYPE_CHECKING:
@@ -60,9 +61,75 @@ def receive_sms(
     return SmsOutcome("received", id=inbox_id)
 
 
+def _number(params: dict[str, object], name: str, default: float | None = None) -> float | None:
+    value = params.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: {value!r} is not a number")
+    return float(value)
+
+
+def _text(params: dict[str, object], name: str) -> str | None:
+    value = params.get(name)
+    return None if value is None else str(value)
+
+
+def _insert(device: Device, ref: PortRef, params: dict[str, object]) -> Slot:
+    return device.insert_sim(
+        ref,
+        imsi=_text(params, "imsi"),
+        iccid=_text(params, "iccid"),
+        number=_text(params, "number"),
+        operator=_text(params, "operator"),
+        balance=_number(params, "balance"),
+    )
+
+
+def _topup(device: Device, ref: PortRef, params: dict[str, object]) -> Slot:
+    amount = _number(params, "amount", 100.0)
+    assert amount is not None
+    return device.topup(ref, amount)
+
+
+def _signal(device: Device, ref: PortRef, params: dict[str, object]) -> Slot:
+    value = params.get("value")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"value: signal must be a whole number 0-31, got {value!r}")
+    return device.set_signal(ref, value)
+
+
+def _plain(method: Callable[[Device, PortRef], Slot]) -> SimEventCall:
+    return lambda device, ref, params: method(device, ref)
+
+
+SimEventCall = Callable[[Device, PortRef, dict[str, object]], Slot]
+# Each SIM event's name (core/sim.py: SIM_EVENTS) to the device's typed method, its
+# parameters read here: a loose dict never crosses into the core.
+SIM_EVENT_CALLS: dict[str, SimEventCall] = {
+    "insert": _insert,
+    "remove": _plain(Device.remove_sim),
+    "block": _plain(Device.block),
+    "unblock": _plain(Device.unblock),
+    "no_balance": _plain(Device.no_balance),
+    "topup": _topup,
+    "register_fail": _plain(Device.register_fail),
+    "register_ok": _plain(Device.register_ok),
+    "read_error": _plain(Device.read_error),
+    "read_ok": _plain(Device.read_ok),
+    "signal": _signal,
+    "lock": _plain(Device.lock_slot),
+    "unlock": _plain(Device.unlock_slot),
+}
+assert tuple(SIM_EVENT_CALLS) == SIM_EVENTS
+
+
 def sim_event(dev: DeviceApp, ref: PortRef, event: str, params: dict[str, object]) -> Slot:
     """Something happens to the SIM in one slot (remove, block, topup...)."""
-    return dev.device.sim_event(ref, event, params)
+    call = SIM_EVENT_CALLS.get(event)
+    if call is None:
+        raise ValueError(f"unknown SIM event {event!r}; known: {', '.join(SIM_EVENTS)}")
+    return call(dev.device, ref, params)
 
 
 def sim_events(
@@ -76,7 +143,7 @@ def sim_events(
         slots = [ref.slot] if ref.slot else range(1, len(device.port(ref.port).slots) + 1)
         for slot in slots:
             try:
-                device.sim_event(PortRef(ref.port, slot), event, params)
+                sim_event(dev, PortRef(ref.port, slot), event, params)
                 done += 1
             except ValueError as exc:
                 refused.append(f"{dev.names.format(ref.port, slot)}: {exc}")

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from serving import serve  # noqa: F401  (the fixture that starts `goip-emulator serve`)
 from yarl import URL
 
+from emulator.actions import SIM_EVENT_CALLS
 from emulator.clock import VirtualClock
 from emulator.config.build import core_config
 from emulator.config.profile import Profile, parse_profile
@@ -60,6 +61,11 @@ def make_device(profile: Profile | None = None, seed: int = 1) -> tuple[Device, 
     profile = profile or make_profile(**SMALL)
     clock = VirtualClock(profile.start_time.timestamp())
     return device_of(profile, clock, random.Random(seed)), clock
+
+
+def sim_event(device: Device, ref: Any, event: str, params: dict[str, Any] | None = None) -> Any:
+    """A SIM event by name on a core device, as the control API and scenarios name them."""
+    return SIM_EVENT_CALLS[event](device, ref, params or {})
 
 
 def device_of(profile: Profile, clock: VirtualClock, rng: random.Random, **options: Any) -> Device:

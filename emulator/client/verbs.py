@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from emulator.core.device import SIM_EVENTS
+from emulator.core.sim import SIM_EVENTS
 
 DEFAULT_URL = os.environ.get("GOIP_URL", "http://127.0.0.1:8080")
 EXIT_REFUSED, EXIT_UNREACHABLE = 1, 3

@@ -370,9 +370,9 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
     """What names a port, slot, SIM event or URL the device does not have: found at load,
     so `validate` refuses what `serve` would (each with its field's path)."""
     from emulator.config.ports import PortListError, PortNames
-    from emulator.core.device import SIM_EVENTS
     from emulator.core.settings import SettingError
     from emulator.core.settings import parse_url as check_url
+    from emulator.core.sim import SIM_EVENTS
 
     names = PortNames(profile.device.ports, profile.device.slots, profile.quirks.port_format)
     problems: list[tuple[tuple[Any, ...], str]] = []

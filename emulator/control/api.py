@@ -22,8 +22,8 @@ from emulator import actions
 from emulator.clock import ClockError
 from emulator.config.ports import PortListError
 from emulator.control import metrics as metrics_mod
-from emulator.core.device import SIM_EVENTS, Slot
-from emulator.core.sim import REGISTERED, REGISTERING, IllegalTransition
+from emulator.core.device import Slot
+from emulator.core.sim import REGISTERED, REGISTERING, SIM_EVENTS, IllegalTransition
 from emulator.gateway import DeviceApp, gateway_of
 from emulator.record.journal import KINDS, Entry, redact
 from emulator.transport.errors import ApiError, validation_reason

@@ -26,6 +26,7 @@ from emulator.core.sim import (
     ACTIVE,
     REGISTERED,
     IllegalTransition,
+    NoCard,
     SimCard,
     SimEvent,
     next_state,
@@ -106,6 +107,16 @@ class Port:
     @property
     def slot(self) -> Slot:
         return self.slots[self.current - 1]
+
+
+def _apply(slot: Slot, event: SimEvent) -> bool:
+    """The one writer of a slot's state: the transition table's answer (core/sim.py).
+    Whether the state changed; an event that makes no sense raises IllegalTransition."""
+    new = next_state(slot.state, event)
+    if new == slot.state:
+        return False
+    slot.state = new
+    return True
 
 
 def _card(spec: CardConfig, index: int, port: int, slot: int, slots: int) -> SimCard:
@@ -215,7 +226,7 @@ class Device:
                 card = _card(spec, config.index, p, s, count) if spec.present else None
                 slot = Slot(p, s, card, SimState.IDLE if card else SimState.NO_SIM)
                 if spec.locked:
-                    slot.state = SimState.USER_LOCKED
+                    _apply(slot, SimEvent.USER_LOCK)
                 slots.append(slot)
             port = Port(p, slots)
             port.current = next((s.index for s in slots if s.state == SimState.IDLE), 1)
@@ -296,10 +307,9 @@ class Device:
 
     def _fire(self, slot: Slot, event: SimEvent) -> bool:
         """Apply one transition; a change of a port's current SIM is pushed."""
-        new = next_state(slot.state, event)
-        if new == slot.state:
+        if not _apply(slot, event):
             return False
-        slot.state = new
+        new = slot.state
         if new in SEEN_FAULTS:
             slot.fault = new
         elif new is not SimState.IDLE:  # current again (detected, registering...) or removed
@@ -507,8 +517,9 @@ class Device:
                 continue
             port = self.ports[slot.port - 1]
             current = port.current == slot.index
-            if slot.card is None:
-                slot.state = SimState.NO_SIM
+            if slot.card is None:  # unlocked, and the table finds the slot empty
+                _apply(slot, SimEvent.USER_UNLOCK)
+                _apply(slot, SimEvent.REMOVE)
                 self.version += 1
                 if current:
                     self._port_changed(port)
@@ -563,7 +574,7 @@ class Device:
             port.seq = 0
             for slot in port.slots:
                 if slot.state in ACTIVE:
-                    slot.state = SimState.IDLE
+                    _apply(slot, SimEvent.DEACTIVATE)
         self.dev_status_seq = 0
         self.sessions.clear()  # security sessions live in RAM
         self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)
@@ -604,43 +615,52 @@ class Device:
             chosen.extend([port.slots[ref.slot - 1]] if ref.slot else port.slots)
         return list({id(s): s for s in chosen}.values())
 
-    # -- SIM events from the control API -------------------------------------------
+    # -- SIM events: what happens to a card in one slot (the control API, scenarios) ----
 
-    def sim_event(self, ref: PortRef, event: str, params: dict[str, object]) -> Slot:
-        """Something happens to the card in one slot (DESIGN.md, control API)."""
+    def _target(self, ref: PortRef) -> tuple[Port, Slot, bool]:
         if ref.slot is None:
-            raise ValueError("name a slot, e.g. 3B")
-        port = self.ports[ref.port - 1]
+            raise ValueError("name a slot, e.g. 3.02")
+        port = self.port(ref.port)
+        if not 1 <= ref.slot <= len(port.slots):
+            raise PortListError(f"slot {ref.slot} is outside 1-{len(port.slots)}")
         slot = port.slots[ref.slot - 1]
-        current = port.current == slot.index
-        handler = _SIM_EVENTS.get(event)
-        if handler is None:
-            raise ValueError(f"unknown SIM event {event!r}; known: {', '.join(_SIM_EVENTS)}")
         self.version += 1
-        handler(self, port, slot, current, params)
-        return slot
+        return port, slot, port.current == slot.index
 
-    def _ev_insert(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+    def insert_sim(
+        self,
+        ref: PortRef,
+        *,
+        imsi: str | None = None,
+        iccid: str | None = None,
+        number: str | None = None,
+        operator: str | None = None,
+        balance: float | None = None,
+    ) -> Slot:
+        """A card goes into an empty slot: the profile's default card, or these facts."""
+        port, slot, current = self._target(ref)
         if slot.card is not None:
             raise IllegalTransition(slot.state, SimEvent.INSERT)
         config = self.config
         card = _card(
             config.default_card, config.index, port.number, slot.index, config.device.slots
         )
-        for key in ("imsi", "iccid", "number", "operator"):
-            if key in params:
-                setattr(card, key, str(params[key]))
-        if "balance" in params:
-            card.balance = _number(params["balance"], "balance")
+        card.imsi = card.imsi if imsi is None else imsi
+        card.iccid = card.iccid if iccid is None else iccid
+        card.number = card.number if number is None else number
+        card.operator = card.operator if operator is None else operator
+        card.balance = card.balance if balance is None else balance
         if slot.state == SimState.USER_LOCKED:
             slot.card = card
-            return
+            return slot
         self._fire(slot, SimEvent.INSERT)
         slot.card = card
         if current:
             self._activate(port)
+        return slot
 
-    def _ev_remove(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+    def remove_sim(self, ref: PortRef) -> Slot:
+        port, slot, current = self._target(ref)
         if slot.card is None:
             raise IllegalTransition(slot.state, SimEvent.REMOVE)
         slot.card = None
@@ -648,86 +668,96 @@ class Device:
             self._cancel_progress(port)
         if slot.state != SimState.USER_LOCKED:
             self._fire(slot, SimEvent.REMOVE)
+        return slot
 
-    def _ev_block(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
-        card = self._card_of(slot, SimEvent.BLOCK)
-        card.blocked = True
+    def block(self, ref: PortRef) -> Slot:
+        """The operator bars the card."""
+        port, slot, current = self._target(ref)
+        self._card_of(slot).blocked = True
         if self._fire(slot, SimEvent.BLOCK) and current:
             self._cancel_progress(port)
             self._after_failure(port)
+        return slot
 
-    def _ev_unblock(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
-        card = self._card_of(slot, SimEvent.UNBLOCK)
-        card.blocked = False
+    def unblock(self, ref: PortRef) -> Slot:
+        port, slot, current = self._target(ref)
+        self._card_of(slot).blocked = False
         if self._fire(slot, SimEvent.UNBLOCK) and current:
             self._schedule_registration(port, slot)
+        return slot
 
-    def _ev_no_balance(
-        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
-    ) -> None:
-        card = self._card_of(slot, SimEvent.NO_BALANCE)
-        card.balance = 0.0
+    def no_balance(self, ref: PortRef) -> Slot:
+        _, slot, _ = self._target(ref)
+        self._card_of(slot).balance = 0.0
         self._fire(slot, SimEvent.NO_BALANCE)
+        return slot
 
-    def _ev_topup(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
-        card = self._card_of(slot, SimEvent.TOPUP)
-        amount = _number(params.get("amount", 100.0), "amount")
-        if amount <= 0:
+    def topup(self, ref: PortRef, amount: float) -> Slot:
+        """Credit on the card; a card out of balance is OK again."""
+        if not 0 < amount < 1e12:
             raise ValueError(f"amount: {amount} is not a positive top-up")
+        _, slot, _ = self._target(ref)
+        card = self._card_of(slot)
         card.balance = round(card.balance + amount, 2)
         self._fire(slot, SimEvent.TOPUP)
+        return slot
 
-    def _ev_register_fail(
-        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
-    ) -> None:
-        card = self._card_of(slot, SimEvent.REGISTER_FAIL)
-        card.register_fail = True
+    def register_fail(self, ref: PortRef) -> Slot:
+        """The network refuses the card from now on."""
+        port, slot, current = self._target(ref)
+        self._card_of(slot).register_fail = True
         if current and slot.state in ACTIVE:
             self._activate(port)  # the network drops it; it registers again and fails
+        return slot
 
-    def _ev_register_ok(
-        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
-    ) -> None:
-        card = self._card_of(slot, SimEvent.REGISTERED)
-        card.register_fail = False
+    def register_ok(self, ref: PortRef) -> Slot:
+        port, slot, current = self._target(ref)
+        self._card_of(slot).register_fail = False
         if current and slot.state == SimState.REGISTER_FAILED:
             port.failed.discard(slot.index)
             self._activate(port)
+        return slot
 
-    def _ev_read_error(
-        self, port: Port, slot: Slot, current: bool, params: dict[str, object]
-    ) -> None:
-        card = self._card_of(slot, SimEvent.READ_ERROR)
-        card.read_error = True
+    def read_error(self, ref: PortRef) -> Slot:
+        """The card can no longer be read."""
+        port, slot, current = self._target(ref)
+        self._card_of(slot).read_error = True
         if self._fire(slot, SimEvent.READ_ERROR) and current:
             self._cancel_progress(port)
             self._after_failure(port)
+        return slot
 
-    def _ev_read_ok(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
-        card = self._card_of(slot, SimEvent.READ_ERROR)
-        card.read_error = False
+    def read_ok(self, ref: PortRef) -> Slot:
+        port, slot, current = self._target(ref)
+        self._card_of(slot).read_error = False
         if current and slot.state == SimState.READ_ERROR:
             port.failed.discard(slot.index)
             self._activate(port)
+        return slot
 
-    def _ev_signal(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
-        card = self._card_of(slot, None)
-        value = params.get("value")
+    def set_signal(self, ref: PortRef, value: int) -> Slot:
+        """The card's signal strength, 0-31 (spec 4.1.2 `sig`)."""
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 31:
             raise ValueError(f"value: signal must be a whole number 0-31, got {value!r}")
-        card.signal = value
+        _, slot, _ = self._target(ref)
+        self._card_of(slot).signal = value
+        return slot
 
-    def _ev_lock(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
-        self.lock([PortRef(slot.port, slot.index)])
+    def lock_slot(self, ref: PortRef) -> Slot:
+        _, slot, _ = self._target(ref)
+        self.lock([ref])
+        return slot
 
-    def _ev_unlock(self, port: Port, slot: Slot, current: bool, params: dict[str, object]) -> None:
+    def unlock_slot(self, ref: PortRef) -> Slot:
+        _, slot, _ = self._target(ref)
         if slot.state not in (SimState.USER_LOCKED, SimState.LOCKED):
             raise IllegalTransition(slot.state, SimEvent.USER_UNLOCK)
-        self.unlock([PortRef(slot.port, slot.index)])
+        self.unlock([ref])
+        return slot
 
-    def _card_of(self, slot: Slot, event: SimEvent | None) -> SimCard:
+    def _card_of(self, slot: Slot) -> SimCard:
         if slot.card is None:
-            raise IllegalTransition(slot.state, event or SimEvent.INSERT)
+            raise NoCard(f"there is no SIM in slot {slot.port}.{slot.index:02d}")
         return slot.card
 
 
@@ -735,25 +765,6 @@ def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{name}: {value!r} is not a number")
     return float(value)
-
-
-_SimHandler = Callable[[Device, Port, Slot, bool, dict[str, object]], None]
-_SIM_EVENTS: dict[str, _SimHandler] = {
-    "insert": Device._ev_insert,
-    "remove": Device._ev_remove,
-    "block": Device._ev_block,
-    "unblock": Device._ev_unblock,
-    "no_balance": Device._ev_no_balance,
-    "topup": Device._ev_topup,
-    "register_fail": Device._ev_register_fail,
-    "register_ok": Device._ev_register_ok,
-    "read_error": Device._ev_read_error,
-    "read_ok": Device._ev_read_ok,
-    "signal": Device._ev_signal,
-    "lock": Device._ev_lock,
-    "unlock": Device._ev_unlock,
-}
-SIM_EVENTS = tuple(_SIM_EVENTS)
 
 
 class _Guarded:

@@ -115,6 +115,29 @@ class IllegalTransition(ValueError):
         super().__init__(f"cannot {event.value.replace('_', ' ')} a SIM in state {state}")
 
 
+class NoCard(ValueError):
+    """A SIM event on a slot that holds no card."""
+
+
+# The SIM events an outside party can cause (the control API, scenarios): each is a
+# method of the device (`insert_sim`, `block`, ...); emulator/actions.py maps the names.
+SIM_EVENTS = (
+    "insert",
+    "remove",
+    "block",
+    "unblock",
+    "no_balance",
+    "topup",
+    "register_fail",
+    "register_ok",
+    "read_error",
+    "read_ok",
+    "signal",
+    "lock",
+    "unlock",
+)
+
+
 def next_state(state: SimState, event: SimEvent) -> SimState:
     try:
         return TRANSITIONS[(state, event)]

@@ -546,4 +546,4 @@ class PortSim:
         from emulator.core.ports import PortRef
 
         slot = self._slot
-        self.device.sim_event(PortRef(slot.port, slot.index), "topup", {"amount": amount})
+        self.device.topup(PortRef(slot.port, slot.index), amount)

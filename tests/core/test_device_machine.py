@@ -2,16 +2,15 @@
 every port stays in a legal state, and every change of a port's current SIM is pushed
 exactly once, in order, with consecutive per-port seq numbers."""
 
-from conftest import make_device, small
+from conftest import make_device, sim_event, small
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from emulator.config.ports import PortRef
 from emulator.core.codes import SimState
-from emulator.core.device import SIM_EVENTS
 from emulator.core.events import PortStatus
-from emulator.core.sim import ACTIVE, IllegalTransition
+from emulator.core.sim import ACTIVE, SIM_EVENTS, IllegalTransition
 
 PORTS, SLOTS = 3, 3
 ports = st.integers(1, PORTS)
@@ -35,7 +34,7 @@ class DeviceMachine(RuleBasedStateMachine):
     def sim_event(self, port, slot, event, value):
         params = {"value": value} if event == "signal" else {}
         try:
-            self.device.sim_event(PortRef(port, slot), event, params)
+            sim_event(self.device, PortRef(port, slot), event, params)
         except (IllegalTransition, ValueError):
             pass
 

@@ -49,7 +49,7 @@ def test_one_message_per_recipient_spread_over_registered_ports():
     clock.advance(2)
     assert (task.sent, task.sending, task.unsent) == (4, 1, 0)
     clock.advance(2)
-    assert task.sent == 5 and "1" not in device.sending.tasks
+    assert task.sent == 5 and task.tid not in device.sending.tasks  # finished: the tid is free
 
 
 def test_note_2_one_recipient_from_every_given_port():

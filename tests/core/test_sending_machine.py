@@ -4,7 +4,7 @@ sent or failed (unless removed before it went out), and a paused task sends noth
 
 import contextlib
 
-from conftest import make_device, small
+from conftest import make_device, sim_event, small
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -91,7 +91,7 @@ class SendingMachine(RuleBasedStateMachine):
     )
     def sim_event(self, port, event):
         with contextlib.suppress(ValueError):
-            self.device.sim_event(PortRef(port, 1), event, {})
+            sim_event(self.device, PortRef(port, 1), event, {})
 
     @rule(seconds=st.sampled_from([0.5, 2, 7, 30]))
     def advance(self, seconds):
@@ -125,7 +125,7 @@ class SendingMachine(RuleBasedStateMachine):
         self.paused.clear()
         for port in range(1, PORTS + 1):
             with contextlib.suppress(ValueError):
-                self.device.sim_event(PortRef(port, 1), "unblock", {})
+                sim_event(self.device, PortRef(port, 1), "unblock", {})
         self.clock.advance(3600)
         self.sending.flush()
         self.reported_once()

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
-from conftest import make_device, small
+from conftest import make_device, sim_event, small
 
 from emulator.clock import VirtualClock
 from emulator.core.codes import SimState, TaskStatus
@@ -334,7 +334,7 @@ def test_a_device_port_tops_up_through_the_sim_event():
     device, clock = make_device(small(quirks={"port_format": "letter"}))
     clock.advance(10)
     port = device.ports[0]
-    device.sim_event(PortRef(1, 1), "no_balance", {})
+    sim_event(device, PortRef(1, 1), "no_balance", {})
     assert port.slot.state == SimState.NO_BALANCE
     net = UssdNetwork(UssdConfig(), clock, random.Random(1))
     sim = PortSim(device, 1, name_of=lambda p, s: f"{p}{'ABCD'[s - 1]}")

@@ -80,7 +80,7 @@ async def test_bad_arguments_exit_2(argv):
 def test_sim_help_lists_the_events():
     import subprocess
 
-    from emulator.core.device import SIM_EVENTS
+    from emulator.core.sim import SIM_EVENTS
 
     result = subprocess.run(
         [sys.executable, "-m", "emulator", "sim", "--help"],
