@@ -46,7 +46,7 @@ def _authorize(request: web.Request, dev: DeviceApp) -> None:
         given = auth[7:].strip()
     # aiohttp keeps a header's undecodable bytes as surrogates: compare them as bytes.
     if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode()):
-        raise ApiError(401, "control API token missing or wrong: send X-Emulator-Token", 401)
+        raise ApiError.http(401, "control API token missing or wrong: send X-Emulator-Token")
 
 
 async def _json_object(request: web.Request, required: bool = True) -> dict[str, Any]:
@@ -204,7 +204,7 @@ async def sim_event(request: web.Request) -> web.Response:
     try:
         slot = actions.sim_event(dev, ref, event, params)
     except IllegalTransition as exc:
-        raise ApiError(409, str(exc), 409) from None
+        raise ApiError.http(409, str(exc)) from None
     except ValueError as exc:
         raise ApiError.bad_request(str(exc)) from None
     dev.log.info("sim_event", port=ref.port, slot=ref.slot, sim_event=event, st=int(slot.state))
@@ -231,7 +231,7 @@ async def advance(request: web.Request) -> web.Response:
     try:
         fired = await dev.runtime.advance(float(seconds))
     except ClockError as exc:
-        raise ApiError(409, str(exc), 409) from None
+        raise ApiError.http(409, str(exc)) from None
     return json_response({"fired": fired, **clock_json(dev)})
 
 
@@ -295,7 +295,7 @@ async def remove_fault(request: web.Request) -> web.Response:
     dev = _dev(request)
     fault_id = as_int(request.match_info["fault_id"], "fault id", 1)
     if not dev.faults.remove(fault_id):
-        raise ApiError(404, f"no fault #{fault_id}", 404)
+        raise ApiError.http(404, f"no fault #{fault_id}")
     return json_response({"cleared": 1})
 
 
@@ -342,7 +342,7 @@ async def dashboard_file(request: web.Request) -> web.Response:
     _dev(request)
     name = request.match_info["name"]
     if name not in UI_FILES:
-        raise ApiError(404, f"no such file {name}", 404)
+        raise ApiError.http(404, f"no such file {name}")
     return web.Response(body=(UI / name).read_bytes(), content_type=UI_FILES[name], charset="utf-8")
 
 

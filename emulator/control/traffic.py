@@ -125,9 +125,9 @@ async def task_action(request: web.Request) -> web.Response:
     tid = as_int(request.match_info["tid"], "tid")
     action = request.match_info["action"]
     if action not in ("pause", "resume", "remove"):
-        raise ApiError(404, f"no task action {action!r}: pause, resume or remove", 404)
+        raise ApiError.http(404, f"no task action {action!r}: pause, resume or remove")
     if not TASK_OPERATIONS[action](dev.device.sending, tid):
-        raise ApiError(404, f"no task {tid} is queued", 404)
+        raise ApiError.http(404, f"no task {tid} is queued")
     return json_response({"tid": tid, "action": action})
 
 

@@ -118,16 +118,20 @@ def _op(text: str) -> Op:
         return Op(text.strip().lower())
     except ValueError:
         known = ", ".join(o.value for o in Op)
-        raise ApiError(15, f"Invalid CMD: unknown op {text!r}; known: {known}") from None
+        raise ApiError.refused(
+            TaskStatus.INVALID_CMD, f"unknown op {text!r}; known: {known}"
+        ) from None
 
 
 def _plan_port_op(names: PortNames, op: Op, ports: str | None) -> tuple[Op, list[PortRef]]:
     if ports is None or not ports.strip():
-        raise ApiError(2, f"Invalid Port: op={op.value} needs ports, e.g. ports=1.01,2.02,4-32")
+        raise ApiError.refused(
+            TaskStatus.INVALID_PORT, f"op={op.value} needs ports, e.g. ports=1.01,2.02,4-32"
+        )
     try:
         refs = names.parse_list(ports)
     except PortListError as exc:
-        raise ApiError(TaskStatus.INVALID_PORT, f"Invalid Port: {exc}") from None
+        raise ApiError.refused(TaskStatus.INVALID_PORT, str(exc)) from None
     return op, refs
 
 
@@ -142,7 +146,9 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     plan: list[tuple[Op, list[PortRef]]] = []
     if op == Op.MULTIPLE:
         if not body.ops:
-            raise ApiError(15, "Invalid CMD: op=multiple needs a non-empty 'ops' array")
+            raise ApiError.refused(
+                TaskStatus.INVALID_CMD, "op=multiple needs a non-empty 'ops' array"
+            )
         for index, sub in enumerate(body.ops):
             sub_op = _op(sub.op)
             if sub_op not in PORT_OPS:
@@ -163,12 +169,14 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     if op == Op.GET:
         names = list(body.settings())
         if not names:
-            raise ApiError(15, "Invalid CMD: op=get needs setting names, e.g. op=get&sms_url")
+            raise ApiError.refused(
+                TaskStatus.INVALID_CMD, "op=get needs setting names, e.g. op=get&sms_url"
+            )
         identity = identity_parameters(dev)
         try:
             answer.update(device.get_settings([n for n in names if n.lower() not in identity]))
         except SettingError as exc:
-            raise ApiError(15, f"Invalid CMD: {exc}") from None
+            raise ApiError.refused(TaskStatus.INVALID_CMD, f"{exc}") from None
         answer.update({n: identity[n.lower()] for n in names if n.lower() in identity})
     elif op == Op.SET:
         values = body.settings()
@@ -180,11 +188,13 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
                 "op=get reads it",
             )
         if not values and auto_switch is None:
-            raise ApiError(15, "Invalid CMD: op=set needs name=value pairs, e.g. sms_url=...")
+            raise ApiError.refused(
+                TaskStatus.INVALID_CMD, "op=set needs name=value pairs, e.g. sms_url=..."
+            )
         try:
             device.set_settings(values)
         except SettingError as exc:
-            raise ApiError(15, f"Invalid CMD: {exc}") from None
+            raise ApiError.refused(TaskStatus.INVALID_CMD, f"{exc}") from None
 
     if auto_switch is not None:
         device.set_settings({"auto_fail_sim_switch": int(auto_switch)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.config.ports import PortListError
+from emulator.core.codes import TaskStatus
 from emulator.core.stats import Window
 from emulator.ejoin import envelope
 from emulator.ejoin.auth import authorize
@@ -47,7 +48,7 @@ def _selection(dev: DeviceApp, dreq: DeviceRequest) -> tuple[list[tuple[int, int
         ports_text = as_str(_param(dreq, "ports", "all"), "ports", 4096)
         ports = names.parse_numbers(ports_text, len(device.ports), "port")
     except PortListError as exc:
-        raise ApiError(2, f"Invalid Port: {exc}") from None
+        raise ApiError.refused(TaskStatus.INVALID_PORT, f"{exc}") from None
     slots_raw = dreq.param("slots")
     try:
         slots = (

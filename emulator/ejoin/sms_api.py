@@ -383,11 +383,11 @@ def get_tasks(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     device = dev.device
     port_raw = dreq.param("port")
     if port_raw is None:
-        raise ApiError(2, "Invalid Port: port is required, e.g. port=1")
+        raise ApiError.refused(TaskStatus.INVALID_PORT, "port is required, e.g. port=1")
     try:
         port = dev.names.parse_name(as_str(port_raw, "port", 40)).port
     except PortListError as exc:
-        raise ApiError(2, f"Invalid Port: {exc}") from None
+        raise ApiError.refused(TaskStatus.INVALID_PORT, f"{exc}") from None
     pos = as_int(dreq.param("pos") if dreq.param("pos") is not None else 0, "pos", 0)
     num = as_int(dreq.param("num") if dreq.param("num") is not None else 10, "num", 0, 100_000)
     content = dreq.param("has_content")

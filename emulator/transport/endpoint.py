@@ -47,7 +47,7 @@ class Answer(NamedTuple):
 
 Endpoint = Callable[[Served, DeviceRequest], Answer]
 ENDPOINTS: web.AppKey[dict[str, Endpoint]] = web.AppKey("device_endpoints", dict)
-SERVER_ERROR = Answer(dumps({"code": 7, "reason": "Server Error"}), 500)
+_SERVER_ERROR = ApiError.server_error()
 
 
 def json_answer(doc: Any, status: int = 200) -> Answer:
@@ -70,7 +70,7 @@ def call(dev: Served, endpoint: Endpoint, dreq: DeviceRequest) -> Answer:
         return error_answer(exc)
     except Exception:
         log.exception("request_failed", device=dev.identity.name, path=dreq.path)
-        return SERVER_ERROR
+        return error_answer(_SERVER_ERROR)
 
 
 def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:

@@ -7,6 +7,8 @@ by hand (STYLE.md, convention 4).
 
 from __future__ import annotations
 
+from emulator.core.codes import TaskStatus
+
 
 class ApiError(Exception):
     """An answer other than success: `code`/`reason` in the body, `http_status` on the wire."""
@@ -16,6 +18,21 @@ class ApiError(Exception):
         self.reason = reason
         self.http_status = http_status
         super().__init__(f"{code} {reason}")
+
+    @classmethod
+    def refused(cls, status: TaskStatus, detail: str = "") -> ApiError:
+        """A refusal in the spec's codes (6.3.1.4): "<code> <reason>[: detail]", HTTP 200."""
+        return cls(int(status), f"{status.reason}: {detail}" if detail else status.reason)
+
+    @classmethod
+    def http(cls, status: int, reason: str) -> ApiError:
+        """A refusal of the emulator's own API, told by its HTTP status (401, 404, 409...)."""
+        return cls(status, reason, status)
+
+    @classmethod
+    def server_error(cls) -> ApiError:
+        """A bug: the spec's code 7 and HTTP 500, so the property tests see it."""
+        return cls(int(TaskStatus.SERVER_ERROR), TaskStatus.SERVER_ERROR.reason, 500)
 
     @classmethod
     def bad_request(cls, reason: str) -> ApiError:
@@ -28,15 +45,17 @@ class ApiError(Exception):
 
 def unauthorized(desc: str) -> ApiError:
     """A request inside a security session that the session refuses (spec 3, code 14)."""
-    return ApiError(14, f"Unauthorized: {desc}")
+    return ApiError.refused(TaskStatus.UNAUTHORIZED, desc)
 
 
-REFUSED_CODES = frozenset({1, 14})  # the codes of a request that did not authenticate
+REFUSED_CODES = frozenset(
+    {TaskStatus.INVALID_USER, TaskStatus.UNAUTHORIZED}
+)  # the codes of a request that did not authenticate
 
 
 def invalid_user() -> ApiError:
     """Wrong or missing credentials: HTTP 200 and a non-success code (INTERPRETATION.md)."""
-    return ApiError(1, "Invalid User")
+    return ApiError.refused(TaskStatus.INVALID_USER)
 
 
 def validation_reason(exc: Exception) -> str:

@@ -143,7 +143,8 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
             raise
     except Exception:
         log.exception("request_failed", device=dev.identity.name, path=request.path)
-        response = json_response({"code": 7, "reason": "Server Error"}, 500)
+        failure = ApiError.server_error()
+        response = json_response(failure.envelope(), failure.http_status)
 
     if request.path not in _QUIET:
         dreq = request.get(DREQ)

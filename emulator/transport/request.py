@@ -104,7 +104,7 @@ async def read_body(request: web.Request, limit: int, timeout: float = 30.0) -> 
         )
     length = request.content_length
     if length is not None and length > limit:
-        raise ApiError(413, f"body of {length} bytes is over {limit}", 413)
+        raise ApiError.http(413, f"body of {length} bytes is over {limit}")
     content = request.content
     if length is not None and content.is_eof():
         # A small POST arrives with its headers: take what is buffered, without the
@@ -114,9 +114,9 @@ async def read_body(request: web.Request, limit: int, timeout: float = 30.0) -> 
         async with asyncio.timeout(timeout):
             return await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise ApiError(413, f"body is over {limit} bytes", 413) from None
+        raise ApiError.http(413, f"body is over {limit} bytes") from None
     except TimeoutError:
-        raise ApiError(408, f"body did not arrive whole within {timeout:g} s", 408) from None
+        raise ApiError.http(408, f"body did not arrive whole within {timeout:g} s") from None
 
 
 def parse_json(raw: bytes) -> Any:
