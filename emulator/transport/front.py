@@ -38,6 +38,7 @@ from aiohttp.http import SERVER_SOFTWARE
 from yarl import URL
 
 from emulator.record.jsonio import dumps
+from emulator.transport.admission import gated
 from emulator.transport.endpoint import ENDPOINTS, Endpoint, call, error_answer
 from emulator.transport.errors import ApiError
 from emulator.transport.middleware import CONTENT_TYPE, record
@@ -343,7 +344,7 @@ class Front(asyncio.BufferedProtocol):
                     self._heads.clear()
                 self._heads[head] = request
             dev = self._dev
-            if dev.faults.armed or dev.device.unavailable_until is not None:
+            if gated(dev):
                 self._hand_over(buf)
                 return
             method, path, query, length, close, endpoint = request

@@ -18,6 +18,7 @@ from aiohttp.http import HttpVersion10, HttpVersion11
 
 from emulator.core.device import DeviceUnavailable
 from emulator.record.jsonio import dumps
+from emulator.transport.admission import admit
 from emulator.transport.errors import ApiError
 from emulator.transport.faults import Hit
 from emulator.transport.request import DeviceRequest
@@ -112,13 +113,11 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
             # (op=reboot): HEAD runs nothing and is refused as the method it is.
             raise web.HTTPMethodNotAllowed("HEAD", ["GET", "POST"])
         if not control:
-            dev.device.check_available()
-            if dev.faults.armed:
-                hit = dev.faults.match(endpoint_name(request.path), dev.runtime.clock.now())
-                if hit is not None:
-                    injected = await _inject(dev, request, hit)
-                    if injected is not None:
-                        return injected
+            hit = admit(dev, endpoint_name(request.path))
+            if hit is not None:
+                injected = await _inject(dev, request, hit)
+                if injected is not None:
+                    return injected
         response = await handler(request)
     except DeviceUnavailable as exc:
         dev.journal.record(
