@@ -111,6 +111,33 @@ class Gateway:
         )
         return resp.status, await resp.json(content_type=None)
 
+    # What a user's script sees: /_emulator/state, never the device's internals.
+    async def state(self) -> dict[str, Any]:
+        resp = await self.client.get("/_emulator/state")
+        return await resp.json()
+
+    async def port_st(self, port: int) -> int:
+        """The state code of a port's current slot."""
+        doc = (await self.state())["ports"][port - 1]
+        return next(s["st"] for s in doc["slots"] if s["slot"] == doc["current"])
+
+    async def port_states(self) -> list[int]:
+        doc = await self.state()
+        return [
+            next(s["st"] for s in p["slots"] if s["slot"] == p["current"]) for p in doc["ports"]
+        ]
+
+    async def current_slot(self, port: int) -> int:
+        """The index (1 = first slot) of a port's current slot."""
+        doc = (await self.state())["ports"][port - 1]
+        return [s["slot"] for s in doc["slots"]].index(doc["current"]) + 1
+
+    async def task_ids(self) -> list[int]:
+        return [t["tid"] for t in (await self.state())["tasks"]]
+
+    async def settings(self) -> dict[str, Any]:
+        return (await self.state())["settings"]
+
     def journal(self, kind: str | None = None, type_: str | None = None) -> list[Any]:
         return [e.as_json() for e in self.dev.journal.query(kind, type_)]
 

@@ -255,7 +255,7 @@ async def test_a_head_the_front_cannot_take_is_answered_at_once(fronted, raw):
 )
 async def test_a_request_line_without_http_1x_is_refused_and_runs_nothing(both, line):
     gw = await both()
-    boots = gw.device.boots
+    boots = (await gw.state())["device"]["boots"]
     reader, writer = await connect(gw.client.port)
     writer.write(line + b"\r\nHost: x\r\n\r\n")
     status, head, body = await answer(reader)
@@ -263,13 +263,15 @@ async def test_a_request_line_without_http_1x_is_refused_and_runs_nothing(both, 
     if b"application/json" in head or gw.client.server.front:  # else aiohttp's own refusal
         doc = json.loads(body)
         assert doc["code"] == 400 and "HTTP/1.1" in doc["reason"]
-    assert gw.device.boots == boots and gw.device.unavailable_until is None
+    assert (await gw.state())["device"]["boots"] == boots and (await gw.state())["device"][
+        "rebooting_until"
+    ] is None
     writer.close()
 
 
 async def test_head_runs_no_handler_that_changes_state(both):
     gw = await both()
-    boots = gw.device.boots
+    boots = (await gw.state())["device"]["boots"]
     reader, writer = await connect(gw.client.port)
     writer.write(
         b"HEAD /goip_send_cmd.html?op=reboot&" + CREDS.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -279,7 +281,9 @@ async def test_head_runs_no_handler_that_changes_state(both):
     # No body follows a HEAD: the next answer on the connection is the next request's.
     writer.write(b"GET " + STATUS + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert (await answer(reader))[0] == 200
-    assert gw.device.boots == boots and gw.device.unavailable_until is None
+    assert (await gw.state())["device"]["boots"] == boots and (await gw.state())["device"][
+        "rebooting_until"
+    ] is None
     writer.close()
 
 

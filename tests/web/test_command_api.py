@@ -16,13 +16,13 @@ async def test_example_642_switch_by_json_body_with_capitalised_username(gateway
         password="root",
     )
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
-    assert gateway.device.ports[1].current == 2
+    assert (await gateway.current_slot(2)) == 2
 
 
 async def test_credentials_may_come_in_the_body(gateway):
     status, doc = await gateway.post(CMD, {"type": "command", "op": "lock", "ports": "3", **CREDS})
     assert doc == {"code": 0, "reason": "OK"}
-    assert gateway.device.ports[2].slot.state == SimState.USER_LOCKED
+    assert (await gateway.port_st(3)) == SimState.USER_LOCKED
 
 
 @pytest.mark.parametrize("op", ["lock", "unlock", "switch", "reset"])
@@ -63,8 +63,8 @@ async def test_multiple_runs_every_op_or_none(gateway):
     }
     status, doc = await gateway.post(CMD, body, **CREDS)
     assert doc == {"code": 0, "reason": "OK"}
-    assert gateway.device.ports[0].slot.state == SimState.USER_LOCKED
-    assert gateway.device.ports[1].current == 2
+    assert (await gateway.port_st(1)) == SimState.USER_LOCKED
+    assert (await gateway.current_slot(2)) == 2
 
     bad = {
         "type": "command",
@@ -73,7 +73,7 @@ async def test_multiple_runs_every_op_or_none(gateway):
     }
     status, doc = await gateway.post(CMD, bad, **CREDS)
     assert doc["code"] == 2 and "9Z" in doc["reason"]
-    assert gateway.device.ports[2].slot.state == SimState.OK  # the lock did not happen
+    assert (await gateway.port_st(3)) == SimState.OK  # the lock did not happen
 
 
 async def test_set_get_save_and_reboot(gateway):
@@ -125,18 +125,18 @@ async def test_array_setting_by_index(gateway):
     ],
 )
 async def test_refused_commands_name_the_problem_and_change_nothing(gateway, params, code, words):
-    before = [(p.current, p.slot.state) for p in gateway.device.ports]
+    before = (await gateway.state())["ports"]
     status, doc = await gateway.get(CMD, **params, **CREDS)
     assert status == 200
     assert doc["code"] == code
     assert words in doc["reason"]
-    assert [(p.current, p.slot.state) for p in gateway.device.ports] == before
+    assert (await gateway.state())["ports"] == before
 
 
 async def test_wrong_credentials(gateway):
     status, doc = await gateway.get(CMD, op="reboot", username="root", password="bad")
     assert doc == {"code": 1, "reason": "Invalid User"}
-    assert gateway.device.unavailable_until is None
+    assert (await gateway.state())["device"]["rebooting_until"] is None
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ async def test_auto_fail_sim_switch_attribute_sets_the_setting(gateway):
     await gateway.post(
         CMD, {"type": "command", "op": "reset", "ports": "1", "auto_fail_sim_switch": "0"}, **CREDS
     )
-    assert gateway.device.settings.auto_fail_sim_switch is False
+    assert (await gateway.settings())["auto_fail_sim_switch"] is False
 
 
 async def test_envelope_code_quirk(gateway_factory):

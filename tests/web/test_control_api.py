@@ -55,7 +55,7 @@ async def test_control_errors(gateway, path, body, status, words):
     got, doc = await gateway.post(path, body)
     assert got == status
     assert words in doc["reason"]
-    assert all(p.slot.state == SimState.OK for p in gateway.device.ports)
+    assert set(await gateway.port_states()) == {SimState.OK}
 
 
 async def test_advance_answers_after_due_timers_ran(gateway_factory):
@@ -63,7 +63,7 @@ async def test_advance_answers_after_due_timers_ran(gateway_factory):
     status, doc = await gw.post("/_emulator/clock/advance", {"seconds": 6})
     assert status == 200 and doc["fired"] > 0
     assert doc["iso"] == "2026-01-01T00:00:06+00:00"
-    assert all(p.slot.state == SimState.OK for p in gw.device.ports)
+    assert set(await gw.port_states()) == {SimState.OK}
 
 
 async def test_journal_filters_and_clear(gateway, receiver):
@@ -92,9 +92,9 @@ async def test_reset_returns_to_the_profile(gateway):
     await gateway.get("/goip_send_cmd.html", op="lock", ports="all", **CREDS)
     status, doc = await gateway.post("/_emulator/reset", {})
     assert status == 200
-    assert [p.slot.state for p in gateway.device.ports] == [SimState.DETECTED] * 4
+    assert (await gateway.port_states()) == [SimState.DETECTED] * 4
     await gateway.advance(10)
-    assert [p.slot.state for p in gateway.device.ports] == [SimState.OK] * 4
+    assert (await gateway.port_states()) == [SimState.OK] * 4
 
 
 async def test_control_token(gateway_factory):

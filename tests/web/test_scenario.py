@@ -19,9 +19,9 @@ async def test_at_fires_once_at_its_time(gateway_factory):
         )
     )
     await gw.advance(29.9)
-    assert gw.device.ports[1].slot.state == SimState.OK
+    assert (await gw.port_st(2)) == SimState.OK
     await gw.advance(0.1)
-    assert gw.device.ports[1].slot.state == SimState.BLOCKED
+    assert (await gw.port_st(2)) == SimState.BLOCKED
     await gw.advance(600)
     entries = scenario_entries(gw)
     assert [(e["action"], e["ok"], e["t"] - entries[0]["t"]) for e in entries] == [("sim", True, 0)]
@@ -77,11 +77,11 @@ async def test_fault_and_reboot_actions(gateway_factory):
     await gw.advance(10)
     assert (await gw.get("/goip_get_status.html", **CREDS))[0] == 503
     assert (await gw.get("/goip_get_status.html", **CREDS))[0] == 200
-    ssrc = gw.device.ssrc
+    ssrc = (await gw.state())["device"]["ssrc"]
     await gw.advance(90)
-    assert gw.device.unavailable_until is not None
+    assert (await gw.state())["device"]["rebooting_until"] is not None
     await gw.advance(20)
-    assert gw.device.ssrc != ssrc
+    assert (await gw.state())["device"]["ssrc"] != ssrc
 
 
 async def test_jitter_is_reproducible_with_the_seed(gateway_factory):
@@ -112,9 +112,9 @@ async def test_reset_restarts_the_scenario(gateway_factory):
     await gw.advance(40)
     await gw.post("/_emulator/reset", {})
     await gw.advance(40)
-    assert gw.device.ports[0].slot.state != SimState.USER_LOCKED
+    assert (await gw.port_st(1)) != SimState.USER_LOCKED
     await gw.advance(10)
-    assert gw.device.ports[0].slot.state == SimState.USER_LOCKED
+    assert (await gw.port_st(1)) == SimState.USER_LOCKED
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ async def test_encrypted_command_is_decrypted_and_run(gateway, crypt):
         gateway, session, CMD, {"type": "command", "op": "lock", "ports": "2A"}
     )
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
-    assert gateway.device.ports[1].slot.state == SimState.USER_LOCKED
+    assert (await gateway.port_st(2)) == SimState.USER_LOCKED
 
 
 async def test_alias_path_and_signed_get(gateway):
@@ -58,11 +58,11 @@ async def test_hex_key_quirk_prefers_hex_and_still_opens_raw(gateway_factory):
         gw, session, CMD, {"type": "command", "op": "lock", "ports": "1"}
     )
     assert doc == {"code": 0, "reason": "OK"}
-    assert gw.device.ports[0].slot.state == SimState.USER_LOCKED
+    assert (await gw.port_st(1)) == SimState.USER_LOCKED
     raw = await open_session(gw, "aes-ecb", key_form="raw")
     status, doc = await post_sealed(gw, raw, CMD, {"type": "command", "op": "unlock", "ports": "1"})
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
-    assert gw.device.ports[0].slot.state != SimState.USER_LOCKED  # unlocked: registering again
+    assert (await gw.port_st(1)) != SimState.USER_LOCKED  # unlocked: registering again
     entries = (await gw.get("/_emulator/journal", type="goip_send_cmd"))[1]["entries"]
     assert [e["session_variant"].split(",")[2] for e in entries] == ["hex-key", "raw-key"]
 
@@ -106,7 +106,7 @@ async def test_wrong_auth_unknown_session_and_reboot(gateway):
     params = {**session.sign(CMD), "op": "lock", "ports": "1", "session": "nope"}
     doc = await (await gateway.client.get(CMD, params=params)).json()
     assert doc["code"] == 14 and "unknown" in doc["reason"]
-    assert gateway.device.ports[0].slot.state == SimState.OK
+    assert (await gateway.port_st(1)) == SimState.OK
     await gateway.get(CMD, op="reboot", username="root", password="root")
     await gateway.advance(40)
     doc = await (await gateway.client.get(CMD, params={**session.sign(CMD), "op": "save"})).json()
@@ -120,7 +120,7 @@ async def test_a_body_that_does_not_decrypt_does_not_use_up_its_seq(gateway):
     assert resp.status == 400
     resp = await gateway.client.post(CMD, params=query, data=body)
     assert (await resp.json())["code"] == 0
-    assert gateway.device.ports[3].slot.state == SimState.USER_LOCKED
+    assert (await gateway.port_st(4)) == SimState.USER_LOCKED
 
 
 @pytest.mark.parametrize(
@@ -162,4 +162,4 @@ async def test_a_refused_session_refuses_every_task_with_14(gateway):
     doc = await resp.json()
     assert [s["tid"] for s in doc["status"]] == [None]  # the body could not be read
     assert doc["status"][0]["status"].startswith("14 Unauthorized: auth")
-    assert gateway.device.sending.tasks == {}
+    assert (await gateway.task_ids()) == []

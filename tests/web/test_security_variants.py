@@ -126,7 +126,7 @@ async def test_aes_ecb_request_in_each_variant_is_run_and_journalled(gateway, na
     client = await handshake(gateway, "aes-ecb", WAYS[name])
     status, doc = await post(gateway, *client.seal(CMD, lock(2)))
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
-    assert gateway.device.ports[1].slot.state == SimState.USER_LOCKED
+    assert (await gateway.port_st(2)) == SimState.USER_LOCKED
     entry = await last_entry(gateway, "goip_send_cmd")
     assert entry["session_variant"] == WAYS[name].label("aes-ecb")
     assert entry["body"] == lock(2)  # the journal shows the clear text
@@ -138,7 +138,7 @@ async def test_stream_cipher_request_in_each_variant_is_run(gateway, crypt, name
     client = await handshake(gateway, crypt, WAYS[name])
     status, doc = await post(gateway, *client.seal(CMD, lock(3)))
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
-    assert gateway.device.ports[2].slot.state == SimState.USER_LOCKED
+    assert (await gateway.port_st(3)) == SimState.USER_LOCKED
     entry = await last_entry(gateway, "goip_send_cmd")
     assert entry["session_variant"] == WAYS[name].label(crypt)
 
@@ -148,7 +148,7 @@ async def test_vendor_scripts_run_several_requests_in_one_session(gateway):
     for port in (1, 2, 3):
         status, doc = await post(gateway, *client.seal(CMD, lock(port)))
         assert doc == {"code": 0, "reason": "OK"}
-    states = [gateway.device.ports[i].slot.state for i in range(3)]
+    states = (await gateway.port_states())[:3]
     assert states == [SimState.USER_LOCKED] * 3
 
 
@@ -195,7 +195,7 @@ async def test_a_wrong_password_is_refused_in_every_variant(gateway, name):
     client.password = "not-root"
     status, doc = await post(gateway, *client.seal(CMD, lock(4)))
     assert doc["code"] == 14 and "does not match" in doc["reason"]
-    assert gateway.device.ports[3].slot.state == SimState.OK
+    assert (await gateway.port_st(4)) == SimState.OK
 
 
 @pytest.mark.parametrize("name", WAYS)
@@ -207,7 +207,7 @@ async def test_a_key_from_a_wrong_password_opens_no_variant_and_keeps_the_seq(ga
     query, body = client.seal(CMD, lock(4))  # right auth, seq 1 again
     status, doc = await post(gateway, query, bad_body)
     assert status == 400 and "does not decrypt" in doc["reason"]
-    assert gateway.device.ports[3].slot.state == SimState.OK
+    assert (await gateway.port_st(4)) == SimState.OK
     status, doc = await post(gateway, query, body)  # the same seq still opens
     assert doc == {"code": 0, "reason": "OK"}
 
@@ -220,7 +220,7 @@ async def test_seq_must_grow_across_variants(gateway):
     client.way, client.seq = Way(), 4
     status, doc = await post(gateway, *client.seal(CMD, lock(2)))  # seq 5, the spec's way
     assert doc["code"] == 14 and "not greater" in doc["reason"]
-    assert gateway.device.ports[1].slot.state == SimState.OK
+    assert (await gateway.port_st(2)) == SimState.OK
 
 
 async def test_a_replayed_handshake_is_refused_while_its_session_lives(gateway):

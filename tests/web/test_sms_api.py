@@ -60,7 +60,7 @@ async def test_wrong_credentials_refuse_every_task(gateway):
         {"tid": 1, "status": "1 Invalid User"},
         {"tid": 2, "status": "1 Invalid User"},
     ]
-    assert gateway.device.sending.tasks == {}
+    assert (await gateway.task_ids()) == []
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ async def test_wrong_credentials_refuse_every_task(gateway):
 async def test_each_refusal_code_and_a_refused_task_changes_nothing(gateway, task, status):
     _, doc = await gateway.post(SEND, send_body(task), **CREDS)
     assert doc["status"][0]["status"] == status
-    assert gateway.device.sending.tasks == {}
+    assert (await gateway.task_ids()) == []
 
 
 async def test_mms_with_attachments_is_accepted(gateway):
@@ -172,7 +172,7 @@ async def test_sim_unregistered_when_no_port_can_send(gateway_factory):
 async def test_wrong_types_are_400_naming_the_field(gateway, body, words):
     status, doc = await gateway.post(SEND, body, **CREDS)
     assert status == 400 and words in doc["reason"]
-    assert gateway.device.sending.tasks == {}
+    assert (await gateway.task_ids()) == []
 
 
 async def test_report_contents_with_sdr_fdr_through_a_real_receiver(gateway_factory, receiver):
@@ -240,7 +240,7 @@ async def test_pause_resume_remove_and_get_tasks(gateway):
         {"tid": 3, "state": 1, "from": "1", "to": "13686876820", "chs": "utf8", "coding": 0}
     ]
     await gateway.advance(60)
-    assert set(gateway.device.sending.tasks) == {3, 4}  # 2 finished, 3 and 4 paused
+    assert set(await gateway.task_ids()) == {3, 4}  # 2 finished, 3 and 4 paused
     _, doc = await gateway.post("/goip_resume_sms.html", {"tids": [3]}, **CREDS)
     _, doc = await gateway.post("/goip_remove_sms.html", {"tids": [4, 99]}, **CREDS)
     assert doc["results"] == [
@@ -248,14 +248,14 @@ async def test_pause_resume_remove_and_get_tasks(gateway):
         {"tid": 99, "status": "11 TID Expected"},
     ]
     await gateway.advance(60)
-    assert gateway.device.sending.tasks == {}
+    assert (await gateway.task_ids()) == []
 
 
 async def test_pause_all_without_tids_has_no_results(gateway):
     await gateway.post(SEND, send_body({"tid": 1, "to": "1,2,3", "sms": "x", "from": "1"}), **CREDS)
     _, doc = await gateway.post("/goip_pause_sms.html", {}, **CREDS)
     assert doc == {"code": 200, "reason": "OK"}
-    assert gateway.device.sending.tasks[1].paused
+    assert [t["paused"] for t in (await gateway.state())["tasks"] if t["tid"] == 1] == [True]
 
 
 async def test_get_tasks_needs_a_valid_port(gateway):

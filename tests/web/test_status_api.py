@@ -33,7 +33,7 @@ async def test_status_answers_dev_status_of_example_641(gateway):
 async def test_subscription_pushes_dev_status_every_period(gateway, receiver):
     status, _ = await gateway.get("/goip_get_status.html", url=receiver.url, period=30, **CREDS)
     assert status == 200
-    assert gateway.device.settings.status_period == 60  # 1-59 is raised to 60
+    assert (await gateway.settings())["status_period"] == 60  # 1-59 is raised to 60
     await gateway.advance(59)
     assert receiver.of_type("dev-status") == []
     await gateway.advance(1)
@@ -49,12 +49,12 @@ async def test_wrong_credentials_change_nothing(gateway, receiver):
         "/goip_get_status.html", url=receiver.url, username="root", password="nope"
     )
     assert (status, doc) == (200, {"code": 1, "reason": "Invalid User"})
-    assert gateway.device.settings.status_url is None
+    assert (await gateway.settings())["status_url"] is None
 
 
 async def test_small_profile_fixture_builds(gateway_factory):
     gw = await gateway_factory(make_profile(**SMALL))
-    assert len(gw.device.ports) == 4
+    assert len((await gw.state())["ports"]) == 4
 
 
 async def test_all_sims_lists_every_slot_of_every_port(gateway):
@@ -100,7 +100,7 @@ async def test_bad_status_parameters_are_400_naming_them(gateway):
         status, doc = await gateway.get("/goip_get_status.html", **params, **CREDS)
         assert status == 400, params
         assert words in doc["reason"]
-    assert gateway.device.settings.status_url is None
+    assert (await gateway.settings())["status_url"] is None
 
 
 async def test_post_with_json_body_parameters(gateway, receiver):
@@ -108,7 +108,7 @@ async def test_post_with_json_body_parameters(gateway, receiver):
         "/goip_get_status.html", {"username": "root", "password": "root", "url": receiver.url}
     )
     assert status == 200 and doc["type"] == "dev-status"
-    assert gateway.device.settings.status_url == receiver.url
+    assert (await gateway.settings())["status_url"] == receiver.url
 
 
 async def test_dotted_port_format_on_the_wire(gateway_factory):

@@ -58,7 +58,7 @@ async def test_a_tid_beyond_64_bits_is_named_in_the_error(gateway) -> None:
     status, doc = await gateway.post("/goip_post_sms.html", body, **CREDS)
     assert status == 400
     assert "tasks.0.tid" in doc["reason"] and "above" in doc["reason"]
-    assert gateway.device.sending.tasks == {}
+    assert (await gateway.task_ids()) == []
 
 
 async def test_journal_shows_body_and_answer_as_documents_with_credentials_hidden(
