@@ -83,19 +83,5 @@ def _cards(profile: Profile) -> dict[tuple[int, int], CardConfig]:
 
 
 def _card(spec: SimSpec) -> CardConfig:
-    return CardConfig(
-        present=spec.present,
-        locked=spec.locked,
-        imsi=spec.imsi,
-        iccid=spec.iccid,
-        number=spec.number,
-        operator=spec.operator,
-        balance=spec.balance,
-        signal=spec.signal,
-        blocked=spec.blocked,
-        read_error=spec.read_error,
-        register_fail=spec.register_fail,
-        smsc=spec.smsc,
-        send_latency=spec.send_latency,
-        send_failure_rate=spec.send_failure_rate,
-    )
+    # The same fields by name: a card's facts are defined once, in the profile's schema.
+    return CardConfig(**spec.model_dump())
