@@ -10,27 +10,26 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.core import settings as settings_mod
 from emulator.core.calls import Calls
 from emulator.core.codes import SimState
-from emulator.core.config import CardConfig, CoreConfig
+from emulator.core.commands import Commands
+from emulator.core.config import CoreConfig
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
 from emulator.core.inbound import Inbound, Stored
-from emulator.core.ports import LETTERS, PortListError, PortRef
+from emulator.core.ports import PortListError, PortRef
 from emulator.core.sessions import SessionTable, random_ids
 from emulator.core.settings import Settings
 from emulator.core.sim import (
     ACTIVE,
     REGISTERED,
-    IllegalTransition,
-    NoCard,
-    SimCard,
     SimEvent,
-    next_state,
 )
+from emulator.core.sim_events import SimEvents
+from emulator.core.slots import SEEN_FAULTS, Port, Slot, apply_event, make_card
 from emulator.core.stats import Stats
 from emulator.core.tasks import Sending
 from emulator.core.timers import TimerHandle, Timers
@@ -68,84 +67,9 @@ class CommandError(ValueError):
         super().__init__(reason)
 
 
-# What a card can fail with while current, remembered when the port moves on (4.1.4).
-SEEN_FAULTS = frozenset(
-    {
-        SimState.NO_BALANCE,
-        SimState.REGISTER_FAILED,
-        SimState.LOCKED,
-        SimState.BLOCKED,
-        SimState.READ_ERROR,
-    }
-)
-
-
-@dataclass(slots=True)
-class Slot:
-    port: int
-    index: int  # 1-based; 1 = A
-    card: SimCard | None
-    state: SimState = SimState.NO_SIM
-    # The failure the device saw while the card was current; shown in all_sims=1 after
-    # the port moves on, until the card is removed or the slot is current again.
-    fault: SimState | None = None
-
-    @property
-    def name(self) -> str:
-        return f"{self.port}{LETTERS[self.index - 1]}"
-
-
-@dataclass(slots=True)
-class Port:
-    number: int
-    slots: list[Slot]
-    current: int = 1  # index of the current slot
-    seq: int = 0  # port-status sequence, counts from 1 per port
-    progress: TimerHandle | None = None  # the registration step under way
-    failed: set[int] = field(default_factory=set)  # slots auto-switch already tried
-
-    @property
-    def slot(self) -> Slot:
-        return self.slots[self.current - 1]
-
-
-def _apply(slot: Slot, event: SimEvent) -> bool:
-    """The one writer of a slot's state: the transition table's answer (core/sim.py).
-    Whether the state changed; an event that makes no sense raises IllegalTransition."""
-    new = next_state(slot.state, event)
-    if new == slot.state:
-        return False
-    slot.state = new
-    return True
-
-
-def _card(spec: CardConfig, index: int, port: int, slot: int, slots: int) -> SimCard:
-    """The card of one slot: its config with the slot's own IMSI, ICCID and number."""
-    fields = {
-        "device": index,
-        "port": port,
-        "slot": slot,
-        "letter": LETTERS[slot - 1],
-        "index": (port - 1) * slots + slot,
-    }
-    return SimCard(
-        imsi=spec.imsi.format(**fields),
-        iccid=spec.iccid.format(**fields),
-        number=spec.number.format(**fields),
-        operator=spec.operator,
-        balance=spec.balance,
-        signal=spec.signal,
-        blocked=spec.blocked,
-        read_error=spec.read_error,
-        register_fail=spec.register_fail,
-        smsc=spec.smsc,
-        send_latency=spec.send_latency,
-        send_failure_rate=spec.send_failure_rate,
-    )
-
-
-class Device:
-    """One emulated gateway."""
+class Device(Commands, SimEvents):
+    """One emulated gateway: construction, registration and status (spec 4) here; the
+    commands of spec 5 in `core/commands.py`, SIM events in `core/sim_events.py`."""
 
     def __init__(
         self,
@@ -223,10 +147,10 @@ class Device:
             slots = []
             for s in range(1, count + 1):
                 spec = config.card(p, s)
-                card = _card(spec, config.index, p, s, count) if spec.present else None
+                card = make_card(spec, config.index, p, s, count) if spec.present else None
                 slot = Slot(p, s, card, SimState.IDLE if card else SimState.NO_SIM)
                 if spec.locked:
-                    _apply(slot, SimEvent.USER_LOCK)
+                    apply_event(slot, SimEvent.USER_LOCK)
                 slots.append(slot)
             port = Port(p, slots)
             port.current = next((s.index for s in slots if s.state == SimState.IDLE), 1)
@@ -307,7 +231,7 @@ class Device:
 
     def _fire(self, slot: Slot, event: SimEvent) -> bool:
         """Apply one transition; a change of a port's current SIM is pushed."""
-        if not _apply(slot, event):
+        if not apply_event(slot, event):
             return False
         new = slot.state
         if new in SEEN_FAULTS:
@@ -498,267 +422,6 @@ class Device:
         if url and self.settings.status_period > 0:
             self.outbox.emit(self.dev_status(url=url))
         self._restart_status_timer()
-
-    # -- commands (spec 5) ------------------------------------------------------
-
-    def lock(self, refs: list[PortRef]) -> None:
-        """Lock a slot, or every slot of a port named without one (spec 5.1.3)."""
-        for slot in self._slots_of(refs):
-            if slot.state == SimState.USER_LOCKED:
-                continue  # locking twice is not an error on the device
-            port = self.ports[slot.port - 1]
-            if port.current == slot.index:
-                self._cancel_progress(port)
-            self._fire(slot, SimEvent.USER_LOCK)
-
-    def unlock(self, refs: list[PortRef]) -> None:
-        for slot in self._slots_of(refs):
-            if slot.state not in (SimState.USER_LOCKED, SimState.LOCKED):
-                continue
-            port = self.ports[slot.port - 1]
-            current = port.current == slot.index
-            if slot.card is None:  # unlocked, and the table finds the slot empty
-                _apply(slot, SimEvent.USER_UNLOCK)
-                _apply(slot, SimEvent.REMOVE)
-                self.version += 1
-                if current:
-                    self._port_changed(port)
-                continue
-            self._fire(slot, SimEvent.USER_UNLOCK)
-            if current:
-                port.failed.discard(slot.index)
-                self._activate(port)
-
-    def switch(self, refs: list[PortRef]) -> None:
-        """Make the named slot current; a bare port moves to its next filled slot."""
-        for ref in refs:
-            port = self.ports[ref.port - 1]
-            port.failed.clear()
-            if ref.slot is not None:
-                target = ref.slot
-            else:
-                target = next(
-                    (
-                        port.slots[(port.current - 1 + step) % len(port.slots)].index
-                        for step in range(1, len(port.slots) + 1)
-                        if port.slots[(port.current - 1 + step) % len(port.slots)].card
-                    ),
-                    port.current,
-                )
-            if target == port.current:
-                self._activate(port)  # switching to the current slot re-registers it
-            else:
-                self._switch(port, target)
-
-    def reset(self, refs: list[PortRef]) -> None:
-        """Restart the GSM module of each named port (only the port number counts)."""
-        for number in dict.fromkeys(ref.port for ref in refs):
-            port = self.ports[number - 1]
-            port.failed.clear()
-            self._activate(port)
-
-    def save(self) -> None:
-        self.saved = self.settings.copy()
-        self.flash_changed()
-
-    def reboot(self) -> None:
-        """Unreachable for reboot_time, then boot with the saved settings."""
-        self._generation += 1  # voids every timer of the running system
-        if self._status_timer is not None:
-            self._status_timer.cancel()
-            self._status_timer = None
-        # A power cycle, not a transition: the module is off, and every sequence number
-        # (dev-status and per-port port-status) starts again from 1 after boot.
-        for port in self.ports:
-            self._cancel_progress(port)
-            port.seq = 0
-            for slot in port.slots:
-                if slot.state in ACTIVE:
-                    _apply(slot, SimEvent.DEACTIVATE)
-        self.dev_status_seq = 0
-        self.sessions.clear()  # security sessions live in RAM
-        self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)
-        self.inbound.reboot()
-        self.calls.reboot()
-        self.settings = self.saved.copy()
-        self.unavailable_until = self.now() + self.config.device.reboot_time
-        self.later(self.config.device.reboot_time, self._boot)
-
-    def shutdown(self) -> None:
-        """Power off for good: every timer is void and nothing more is emitted."""
-        self._generation += 1
-        for port in self.ports:
-            self._cancel_progress(port)
-        if self._status_timer is not None:
-            self._status_timer.cancel()
-            self._status_timer = None
-        self.outbox = Outbox()
-
-    def get_settings(self, names: list[str]) -> dict[str, object]:
-        return {name: settings_mod.get(self.settings, name) for name in names}
-
-    def set_settings(self, values: dict[str, object]) -> None:
-        """Apply every assignment or none of them."""
-        parsed = [settings_mod.parse_value(self.settings, k, v) for k, v in values.items()]
-        status_changed = False
-        self.version += 1
-        for key, index, value in parsed:
-            settings_mod.apply(self.settings, key, index, value)
-            status_changed |= key.startswith("status_")
-        if status_changed:
-            self._restart_status_timer()
-
-    def _slots_of(self, refs: list[PortRef]) -> list[Slot]:
-        chosen: list[Slot] = []
-        for ref in refs:
-            port = self.ports[ref.port - 1]
-            chosen.extend([port.slots[ref.slot - 1]] if ref.slot else port.slots)
-        return list({id(s): s for s in chosen}.values())
-
-    # -- SIM events: what happens to a card in one slot (the control API, scenarios) ----
-
-    def _target(self, ref: PortRef) -> tuple[Port, Slot, bool]:
-        if ref.slot is None:
-            raise ValueError("name a slot, e.g. 3.02")
-        port = self.port(ref.port)
-        if not 1 <= ref.slot <= len(port.slots):
-            raise PortListError(f"slot {ref.slot} is outside 1-{len(port.slots)}")
-        slot = port.slots[ref.slot - 1]
-        self.version += 1
-        return port, slot, port.current == slot.index
-
-    def insert_sim(
-        self,
-        ref: PortRef,
-        *,
-        imsi: str | None = None,
-        iccid: str | None = None,
-        number: str | None = None,
-        operator: str | None = None,
-        balance: float | None = None,
-    ) -> Slot:
-        """A card goes into an empty slot: the profile's default card, or these facts."""
-        port, slot, current = self._target(ref)
-        if slot.card is not None:
-            raise IllegalTransition(slot.state, SimEvent.INSERT)
-        config = self.config
-        card = _card(
-            config.default_card, config.index, port.number, slot.index, config.device.slots
-        )
-        card.imsi = card.imsi if imsi is None else imsi
-        card.iccid = card.iccid if iccid is None else iccid
-        card.number = card.number if number is None else number
-        card.operator = card.operator if operator is None else operator
-        card.balance = card.balance if balance is None else balance
-        if slot.state == SimState.USER_LOCKED:
-            slot.card = card
-            return slot
-        self._fire(slot, SimEvent.INSERT)
-        slot.card = card
-        if current:
-            self._activate(port)
-        return slot
-
-    def remove_sim(self, ref: PortRef) -> Slot:
-        port, slot, current = self._target(ref)
-        if slot.card is None:
-            raise IllegalTransition(slot.state, SimEvent.REMOVE)
-        slot.card = None
-        if current:
-            self._cancel_progress(port)
-        if slot.state != SimState.USER_LOCKED:
-            self._fire(slot, SimEvent.REMOVE)
-        return slot
-
-    def block(self, ref: PortRef) -> Slot:
-        """The operator bars the card."""
-        port, slot, current = self._target(ref)
-        self._card_of(slot).blocked = True
-        if self._fire(slot, SimEvent.BLOCK) and current:
-            self._cancel_progress(port)
-            self._after_failure(port)
-        return slot
-
-    def unblock(self, ref: PortRef) -> Slot:
-        port, slot, current = self._target(ref)
-        self._card_of(slot).blocked = False
-        if self._fire(slot, SimEvent.UNBLOCK) and current:
-            self._schedule_registration(port, slot)
-        return slot
-
-    def no_balance(self, ref: PortRef) -> Slot:
-        _, slot, _ = self._target(ref)
-        self._card_of(slot).balance = 0.0
-        self._fire(slot, SimEvent.NO_BALANCE)
-        return slot
-
-    def topup(self, ref: PortRef, amount: float) -> Slot:
-        """Credit on the card; a card out of balance is OK again."""
-        if not 0 < amount < 1e12:
-            raise ValueError(f"amount: {amount} is not a positive top-up")
-        _, slot, _ = self._target(ref)
-        card = self._card_of(slot)
-        card.balance = round(card.balance + amount, 2)
-        self._fire(slot, SimEvent.TOPUP)
-        return slot
-
-    def register_fail(self, ref: PortRef) -> Slot:
-        """The network refuses the card from now on."""
-        port, slot, current = self._target(ref)
-        self._card_of(slot).register_fail = True
-        if current and slot.state in ACTIVE:
-            self._activate(port)  # the network drops it; it registers again and fails
-        return slot
-
-    def register_ok(self, ref: PortRef) -> Slot:
-        port, slot, current = self._target(ref)
-        self._card_of(slot).register_fail = False
-        if current and slot.state == SimState.REGISTER_FAILED:
-            port.failed.discard(slot.index)
-            self._activate(port)
-        return slot
-
-    def read_error(self, ref: PortRef) -> Slot:
-        """The card can no longer be read."""
-        port, slot, current = self._target(ref)
-        self._card_of(slot).read_error = True
-        if self._fire(slot, SimEvent.READ_ERROR) and current:
-            self._cancel_progress(port)
-            self._after_failure(port)
-        return slot
-
-    def read_ok(self, ref: PortRef) -> Slot:
-        port, slot, current = self._target(ref)
-        self._card_of(slot).read_error = False
-        if current and slot.state == SimState.READ_ERROR:
-            port.failed.discard(slot.index)
-            self._activate(port)
-        return slot
-
-    def set_signal(self, ref: PortRef, value: int) -> Slot:
-        """The card's signal strength, 0-31 (spec 4.1.2 `sig`)."""
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 31:
-            raise ValueError(f"value: signal must be a whole number 0-31, got {value!r}")
-        _, slot, _ = self._target(ref)
-        self._card_of(slot).signal = value
-        return slot
-
-    def lock_slot(self, ref: PortRef) -> Slot:
-        _, slot, _ = self._target(ref)
-        self.lock([ref])
-        return slot
-
-    def unlock_slot(self, ref: PortRef) -> Slot:
-        _, slot, _ = self._target(ref)
-        if slot.state not in (SimState.USER_LOCKED, SimState.LOCKED):
-            raise IllegalTransition(slot.state, SimEvent.USER_UNLOCK)
-        self.unlock([ref])
-        return slot
-
-    def _card_of(self, slot: Slot) -> SimCard:
-        if slot.card is None:
-            raise NoCard(f"there is no SIM in slot {slot.port}.{slot.index:02d}")
-        return slot.card
 
 
 def _number(value: object, name: str) -> float:
