@@ -424,12 +424,6 @@ class Device(Commands, SimEvents):
         self._restart_status_timer()
 
 
-def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name}: {value!r} is not a number")
-    return float(value)
-
-
 class _Guarded:
     """A timer's callback that a reboot or a reset voids.
 
