@@ -14,6 +14,7 @@ import secrets
 from emulator.core.crypto import DecryptError, KeyForm
 from emulator.core.sessions import SessionError
 from emulator.gateway import DeviceApp
+from emulator.transport.endpoint import Answer, Endpoint
 from emulator.transport.errors import ApiError, invalid_user, unauthorized
 from emulator.transport.request import (
     DeviceRequest,
@@ -25,6 +26,20 @@ from emulator.transport.request import (
 def credentials_of(dev: DeviceApp) -> dict[str, str]:
     spec = dev.profile.device
     return {spec.username: spec.password}
+
+
+def authenticated(endpoint: Endpoint) -> Endpoint:
+    """The endpoint, behind the device's authentication: how an endpoint is registered
+    when it takes credentials or a session (every goip_*.html but the handshake and
+    goip_post_sms, whose refusal is answered per task)."""
+
+    def guarded(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
+        authorize(dev, dreq)
+        return endpoint(dev, dreq)
+
+    guarded.__doc__ = endpoint.__doc__
+    guarded.__name__ = endpoint.__name__
+    return guarded
 
 
 def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:

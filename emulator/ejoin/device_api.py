@@ -11,7 +11,7 @@ from emulator.config.ports import PortListError, PortNames, PortRef
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError
 from emulator.ejoin import envelope
-from emulator.ejoin.auth import authorize
+from emulator.ejoin.auth import authenticated
 from emulator.ejoin.callbacks import dev_status_head, status_entry
 from emulator.ejoin.commands import PORT_OPS, RESERVED, CommandBody, Op
 from emulator.gateway import DeviceApp
@@ -23,7 +23,6 @@ from emulator.transport.request import DeviceRequest, as_flag, as_int, as_str
 
 def get_status(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Answer dev-status and (re)subscribe the status URL (spec 4.1, example 6.4.1)."""
-    authorize(dev, dreq)
     device = dev.device
     url = dreq.param("url")
     period = dreq.param("period")
@@ -137,7 +136,6 @@ def _plan_port_op(names: PortNames, op: Op, ports: str | None) -> tuple[Op, list
 
 def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Run a command on the device (spec 5, example 6.4.2)."""
-    authorize(dev, dreq)
     device = dev.device
     body = _command(dreq)
     op = _op(body.op)
@@ -209,6 +207,6 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
 
 ENDPOINTS: dict[str, Endpoint] = {
-    "/goip_get_status.html": get_status,
-    "/goip_send_cmd.html": send_cmd,
+    "/goip_get_status.html": authenticated(get_status),
+    "/goip_send_cmd.html": authenticated(send_cmd),
 }

@@ -8,7 +8,7 @@ from emulator.config.ports import PortListError
 from emulator.core.codes import TaskStatus
 from emulator.core.stats import Window
 from emulator.ejoin import envelope
-from emulator.ejoin.auth import authorize
+from emulator.ejoin.auth import authenticated
 from emulator.ejoin.callbacks import sms_entry
 from emulator.gateway import DeviceApp
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
@@ -18,7 +18,6 @@ from emulator.transport.request import DeviceRequest, as_flag, as_int, as_str
 
 def get_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Read the inbox from sms_id on (spec 8): ssrc, sms_num, next_sms, data."""
-    authorize(dev, dreq)
     device = dev.device
     sms_id = as_int(_param(dreq, "sms_id", 1), "sms_id", 0, 2**62)
     sms_num = as_int(_param(dreq, "sms_num", 0), "sms_num", 0, 1_000_000)
@@ -69,7 +68,6 @@ def _selection(dev: DeviceApp, dreq: DeviceRequest) -> tuple[list[tuple[int, int
 
 def get_sms_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """SMS statistics per port and slot in a window (spec 9)."""
-    authorize(dev, dreq)
     device = dev.device
     pairs, window = _selection(dev, dreq)
     stats = []
@@ -99,7 +97,6 @@ def get_sms_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
 def get_call_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Call statistics per port and slot in a window (spec 10)."""
-    authorize(dev, dreq)
     device = dev.device
     pairs, window = _selection(dev, dreq)
     stats = [device.calls.figures(port, slot, window) for port, slot in pairs]
@@ -109,7 +106,7 @@ def get_call_stat(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
 
 ENDPOINTS: dict[str, Endpoint] = {
-    "/goip_get_sms.html": get_sms,
-    "/goip_get_sms_stat.html": get_sms_stat,
-    "/goip_get_call_stat.html": get_call_stat,
+    "/goip_get_sms.html": authenticated(get_sms),
+    "/goip_get_sms_stat.html": authenticated(get_sms_stat),
+    "/goip_get_call_stat.html": authenticated(get_call_stat),
 }

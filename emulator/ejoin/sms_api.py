@@ -12,7 +12,7 @@ from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import TASK_OPERATIONS, TaskSpec, messages_of
 from emulator.ejoin import envelope
-from emulator.ejoin.auth import authorize
+from emulator.ejoin.auth import authenticated, authorize
 from emulator.gateway import DeviceApp
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import REFUSED_CODES, ApiError
@@ -342,7 +342,6 @@ def _tids(dreq: DeviceRequest) -> list[int] | None:
 
 
 def _task_op(dev: DeviceApp, dreq: DeviceRequest, endpoint: str, op: str) -> Answer:
-    authorize(dev, dreq)
     sending = dev.device.sending
     tids = _tids(dreq)
     answer: dict[str, Any] = envelope.ok(endpoint, dev.profile.quirks.envelope_codes)
@@ -379,7 +378,6 @@ def remove_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
 def get_tasks(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """List the tasks queued on a port (spec 6.3.6, example 6.4.7)."""
-    authorize(dev, dreq)
     device = dev.device
     port_raw = dreq.param("port")
     if port_raw is None:
@@ -414,8 +412,8 @@ def get_tasks(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
 ENDPOINTS: dict[str, Endpoint] = {
     "/goip_post_sms.html": post_sms,
-    "/goip_pause_sms.html": pause_sms,
-    "/goip_resume_sms.html": resume_sms,
-    "/goip_remove_sms.html": remove_sms,
-    "/goip_get_tasks.html": get_tasks,
+    "/goip_pause_sms.html": authenticated(pause_sms),
+    "/goip_resume_sms.html": authenticated(resume_sms),
+    "/goip_remove_sms.html": authenticated(remove_sms),
+    "/goip_get_tasks.html": authenticated(get_tasks),
 }
