@@ -307,7 +307,8 @@ class Front(asyncio.BufferedProtocol):
         assert transport is not None
         self._forget()
         self._buf, self._parts, self._need = b"", [], 0
-        transport.write(_answer(status, dumps({"code": status, "reason": reason}), True))
+        refusal = ApiError.http(status, reason)
+        transport.write(_answer(status, dumps(refusal.envelope()), True))
         transport.close()
 
     def granted(self, share: int) -> None:

@@ -91,11 +91,15 @@ async def _inject(dev: Any, request: web.Request, hit: Hit) -> web.StreamRespons
     if hit.delay > 0:
         await asyncio.sleep(hit.delay)  # a real delay: the client's socket waits for real
     if hit.action == "error":
-        reason = f"injected fault #{hit.fault_id}"
-        return json_response({"code": hit.status, "reason": reason}, hit.status)
+        return _error(ApiError.http(hit.status, f"injected fault #{hit.fault_id}"))
     if hit.action == "drop":
         return await _drop(request)
     return None
+
+
+def _error(exc: ApiError) -> web.Response:
+    """Every error the aiohttp edge answers, in the one envelope ApiError makes."""
+    return json_response(exc.envelope(), exc.http_status)
 
 
 @web.middleware
@@ -104,8 +108,9 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
     control = request.path.startswith(CONTROL_PREFIX)
     try:
         if request.version not in _VERSIONS:  # the front refuses these before aiohttp sees them
-            reason = "the request line must end in HTTP/1.1 or HTTP/1.0"
-            response = json_response({"code": 400, "reason": reason}, 400)
+            response = _error(
+                ApiError.bad_request("the request line must end in HTTP/1.1 or HTTP/1.0")
+            )
             response.force_close()
             return response
         if request.method == "HEAD" and not control and request.match_info.http_exception is None:
@@ -131,19 +136,18 @@ async def journal_and_errors(request: web.Request, handler: Handler) -> web.Stre
         )
         return await _drop(request)
     except ApiError as exc:
-        response = json_response(exc.envelope(), exc.http_status)
+        response = _error(exc)
     except web.HTTPException as exc:
         if exc.status >= 400:
             reason = exc.reason if exc.status != 404 else f"no such endpoint {request.path}"
-            response = json_response({"code": exc.status, "reason": reason}, exc.status)
+            response = _error(ApiError.http(exc.status, reason))
             if exc.status == 405:
                 response.headers.update({k: v for k, v in exc.headers.items() if k == "Allow"})
         else:
             raise
     except Exception:
         log.exception("request_failed", device=dev.identity.name, path=request.path)
-        failure = ApiError.server_error()
-        response = json_response(failure.envelope(), failure.http_status)
+        response = _error(ApiError.server_error())
 
     if request.path not in _QUIET:
         dreq = request.get(DREQ)
