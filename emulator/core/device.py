@@ -187,6 +187,9 @@ class Device:
         self.boots = 0 if flash is None else flash.boots
         # Called after each change of what flash holds (a save, a boot, the kept inbox).
         self.flash_listener: Callable[[], None] | None = None
+        # Told (port number, current SIM's state) on each change of a port's current SIM,
+        # and at reboot: the edge's USSD network drops a dialogue the port can no longer hold.
+        self.port_listener: Callable[[int, int], None] | None = None
         if flash is not None and flash.inbox is not None and spec.keeps_inbox_on_reboot:
             self.inbound.restore(flash.inbox, flash.next_sms_id)
         self.unavailable_until: float | None = None
@@ -444,6 +447,8 @@ class Device:
         self.version += 1
         self.sending.port_changed(port)
         self.inbound.port_changed(port)
+        if self.port_listener is not None:
+            self.port_listener(port.number, int(port.slot.state))
         url = self.settings.status_url
         # A warm start counts what happened before anyone was listening, and pushes none.
         if url and self.settings.status_period > 0 and not self._instant:
@@ -575,6 +580,8 @@ class Device:
             for slot in port.slots:
                 if slot.state in ACTIVE:
                     _apply(slot, SimEvent.DEACTIVATE)
+            if self.port_listener is not None:
+                self.port_listener(port.number, int(port.slot.state))
         self.dev_status_seq = 0
         self.sessions.clear()  # security sessions live in RAM
         self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)
