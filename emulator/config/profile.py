@@ -414,6 +414,13 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
                 )
         if event.command is not None:
             ports((*where, "command", "ports"), event.command.ports)
+        for kind in ("ussd", "at_command"):
+            action = getattr(event, kind)
+            if action is not None:
+                try:
+                    names.parse_name(action.port)
+                except PortListError as exc:
+                    problems.append(((*where, kind, "port"), f"{exc} (one port of the device)"))
         if event.sms is not None:
             ports((*where, "sms", "ports"), event.sms.ports)
         if event.calls is not None:

@@ -12,7 +12,9 @@ at once rather than holding a synchronous endpoint.
 
 from __future__ import annotations
 
-from emulator.core.at import module_answers, port_facts, respond
+from emulator.actions import send_at as module_answer
+from emulator.config.ports import PortRef
+from emulator.core.at import module_answers
 from emulator.core.codes import TaskStatus
 from emulator.core.ussd import port_ranges
 from emulator.ejoin.ussd_api import authorized, five_keys, port_of, seconds, text_param
@@ -48,14 +50,7 @@ def send_at(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
         return five_keys(dev, TaskStatus.INVALID_PORT, "", _answering(dev))
     if not command or not command.strip():
         return five_keys(dev, TaskStatus.USSD_EXPECTED, "", _answering(dev), "AT Expected")
-    device = dev.device
-
-    def write_imei(imei: str) -> None:
-        device.set_settings({f"imei({port - 1})": imei})
-        dev.log.info("module_imei_written", port=port, imei=imei)
-
-    module = dev.profile.device.module.to_info()
-    resp = respond(command, port_facts(device, port, module), write_imei)
+    resp = module_answer(dev, PortRef(port), command)
     if resp is None:
         return five_keys(dev, TaskStatus.TIMEOUT, "", _answering(dev))
     return five_keys(dev, TaskStatus.OK, resp, _answering(dev))

@@ -12,12 +12,12 @@ import asyncio
 from typing import Any
 from urllib.parse import unquote
 
-from emulator.config.ports import PortListError
+from emulator.actions import dial_ussd
+from emulator.config.ports import PortListError, PortRef
 from emulator.core.codes import TaskStatus
 from emulator.core.ussd import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
-    PortSim,
     UssdAnswer,
     dials_ussd,
     port_ranges,
@@ -121,8 +121,7 @@ async def send_ussd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
         return five_keys(dev, TaskStatus.INVALID_PORT, "", usable_ports(dev))
     if not ussd or not ussd.strip():
         return five_keys(dev, TaskStatus.USSD_EXPECTED, "", usable_ports(dev))
-    sim = PortSim(dev.device, port, dev.names.format)
-    request = dev.ussd.send(port, sim, ussd, timeout=timeout, retries=retries)
+    request = dial_ussd(dev, PortRef(port), ussd, timeout, retries)
     answer = request.answer
     if answer is None:  # held: the network answers on a timer of the device clock
         future: asyncio.Future[UssdAnswer] = asyncio.get_running_loop().create_future()
