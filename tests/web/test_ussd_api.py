@@ -341,3 +341,28 @@ async def test_random_strings_never_fail_and_refusals_change_nothing(gateway, te
     else:
         await gateway.post("/_emulator/reset", {})
         await gateway.advance(10)
+
+
+async def test_counted_in_the_metrics(gateway):
+    await ussd(gateway, port=1, ussd="*100#")
+    resp = await gateway.client.get("/_emulator/metrics")
+    text = await resp.text()
+    assert any("goip_send_ussd" in line and line.startswith("goip_") for line in text.splitlines())
+
+
+async def test_front_hands_a_kept_alive_connection_over_for_ussd(gateway):
+    """One connection: a request the front serves, then one aiohttp serves."""
+    reader, writer = await asyncio.open_connection(gateway.client.host, gateway.client.port)
+    head = "GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    creds = "username=root&password=root"
+    writer.write(head.format(f"/goip_send_at.html?{creds}&port=1&at=AT").encode())
+    writer.write(head.format(f"{USSD}?{creds}&port=1&ussd=*100%23").encode())
+    await writer.drain()
+    data = b""
+    while data.count(b"HTTP/1.1 200") < 2 or not data.rstrip().endswith(b"}"):
+        chunk = await asyncio.wait_for(reader.read(65536), 5)
+        if not chunk:
+            break
+        data += chunk
+    writer.close()
+    assert b'"resp":"\\r\\nOK\\r\\n"' in data and b"Your balance is 100.00." in data
