@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING
 
 from emulator.config.faults import FaultSpec
 from emulator.config.scenario import ScenarioEvent, SmsAction
+from emulator.core.at import port_facts, respond
 from emulator.core.calls import CallPlan
+from emulator.core.codes import TaskStatus
 from emulator.core.device import Device, Slot
 from emulator.core.inbound import NotReceived
 from emulator.core.ports import PortRef
 from emulator.core.sim import SIM_EVENTS
+from emulator.core.ussd import PortSim, UssdRequest
 from emulator.transport.faults import Fault
 
 if TYPE_CHECKING:
@@ -192,6 +195,24 @@ def add_fault(dev: DeviceApp, spec: FaultSpec) -> Fault:
     return dev.faults.add(spec, dev.runtime.clock.now())
 
 
+def dial_ussd(dev: DeviceApp, ref: PortRef, code: str, timeout: float, retries: int) -> UssdRequest:
+    """A USSD string dialled on a port's current SIM (goip_send_ussd.html's core)."""
+    sim = PortSim(dev.device, ref.port, dev.names.format)
+    return dev.ussd.send(ref.port, sim, code, timeout=timeout, retries=retries)
+
+
+def send_at(dev: DeviceApp, ref: PortRef, command: str) -> str | None:
+    """One AT command to a port's module; what it prints, None when it is mute."""
+    device = dev.device
+
+    def write_imei(imei: str) -> None:
+        device.set_settings({f"imei({ref.port - 1})": imei})
+        dev.log.info("module_imei_written", port=ref.port, imei=imei)
+
+    facts = port_facts(device, ref.port, dev.profile.device.module.to_info())
+    return respond(command, facts, write_imei)
+
+
 class ScenarioRunner:
     """Schedules one device's scenario on the shared clock; `stop` voids it."""
 
@@ -273,6 +294,21 @@ class ScenarioRunner:
             return "rebooting" if reboot(dev) else "already rebooting"
         if event.sms is not None:
             return self._sms(event.sms, n)
+        if event.ussd is not None:
+            u = event.ussd
+            request = dial_ussd(dev, names.parse_name(u.port), u.code, u.timeout, u.retries)
+            if request.answer is None:
+                return f"{u.code} on {u.port}: waiting for the network"
+            answer = request.answer
+            if answer.status != TaskStatus.OK:
+                raise ValueError(f"{u.code} on {u.port}: {answer.status}")
+            return f"{u.code} on {u.port}: {answer.resp}"
+        if event.at_command is not None:
+            a = event.at_command
+            resp = send_at(dev, names.parse_name(a.port), a.command)
+            if resp is None:
+                raise ValueError(f"{a.command} on {a.port}: {TaskStatus.TIMEOUT}")
+            return f"{a.command} on {a.port}: {resp.strip()}"
         assert event.calls is not None
         ports = place_calls(dev, names.parse_list(event.calls.port), event.calls.plan())
         return f"{event.calls.count} call(s) on {len(ports)} port(s)"

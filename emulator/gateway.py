@@ -19,10 +19,12 @@ from emulator.actions import ScenarioRunner
 from emulator.config.build import core_config
 from emulator.config.ports import PortNames
 from emulator.config.profile import Profile
+from emulator.config.ussd import to_config as ussd_config
 from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.core.sessions import secret_ids
 from emulator.core.settings import SettingError
+from emulator.core.ussd import UssdNetwork
 from emulator.push.pusher import Pusher
 from emulator.record.flash import Flash, FlashError
 from emulator.record.journal import Journal
@@ -100,6 +102,8 @@ class DeviceApp:
         self.state_sections: list[Callable[[DeviceApp], dict[str, object]]] = []
         self.metric_sections: list[Callable[[DeviceApp], list[str]]] = []
         self.flash: Flash | None = None
+        self.ussd_config = ussd_config(self.profile.ussd)
+        self.ussd = self._new_ussd()
         kept: FlashImage | None = None
         if runtime.state_dir is not None:
             spec = self.profile.device
@@ -122,6 +126,16 @@ class DeviceApp:
         runner.start()
         return runner
 
+    def _new_ussd(self) -> UssdNetwork:
+        """The operators' USSD side of this device's ports (EJOIN-EXTRAS, "USSD")."""
+        seed = self.runtime.effective_seed
+        return UssdNetwork(
+            self.ussd_config, self.runtime.clock, device_rng(seed, self.index, "ussd")
+        )
+
+    def _port_changed(self, port: int, state: int) -> None:
+        self.ussd.port_changed(port, state)
+
     def _new_device(self, kept: FlashImage | None = None) -> Device:
         """Power on, from what flash kept (`kept`) or factory-fresh (None)."""
         try:
@@ -139,6 +153,7 @@ class DeviceApp:
                 raise
             raise self.flash.unreadable(f"saved {exc}") from None
         device.outbox.listener = self._on_event
+        device.port_listener = self._port_changed
         if self.flash is not None:
             flash = self.flash
             try:
@@ -176,6 +191,8 @@ class DeviceApp:
         """
         self.device.flash_listener = None
         self.device.shutdown()
+        self.ussd.reset()  # a request still waiting is answered 6 Timeout, not left hanging
+        self.ussd = self._new_ussd()
         if self.flash is not None:
             self.flash.erase()
         self.pusher.clear()

@@ -23,7 +23,15 @@ from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
 from emulator.config.profile import Profile
 from emulator.control import api as control
 from emulator.control import traffic as control_traffic
-from emulator.ejoin import device_api, inbox_api, security_api, sms_api
+from emulator.ejoin import (
+    at_api,
+    device_api,
+    inbox_api,
+    security_api,
+    send_v1_api,
+    sms_api,
+    ussd_api,
+)
 from emulator.ejoin.personality import Ejoin
 from emulator.gateway import DeviceApp
 from emulator.transport import endpoint, middleware
@@ -128,8 +136,12 @@ def build_app(device_app: DeviceApp) -> web.Application:
             **security_api.ENDPOINTS,
             **sms_api.ENDPOINTS,
             **inbox_api.ENDPOINTS,
+            **at_api.ENDPOINTS,
+            **send_v1_api.ENDPOINTS,
         },
     )
+    # Its answer may wait on the device clock: served by aiohttp, never by the front.
+    endpoint.register_async(app, ussd_api.ENDPOINTS)
     control_traffic.register(app)
     if control_traffic.state_section not in device_app.state_sections:
         device_app.state_sections.append(control_traffic.state_section)

@@ -148,6 +148,38 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--username", default=os.environ.get("GOIP_USERNAME", "root"))
     p.add_argument("--password", default=os.environ.get("GOIP_PASSWORD", "root"))
 
+    p = sub.add_parser(
+        "ussd",
+        help="dial USSD on a port (goip_send_ussd), e.g. ussd 1 '*123#', then ussd 1 1",
+        description="Sends a service code or a menu reply through /goip_send_ussd.html and "
+        "prints the network's answer; exits 1 when the device refuses (busy, no SIM...).",
+    )
+    common(p)
+    p.add_argument("port", help="the port, e.g. 1 (1A and 1.01 mean port 1 too)")
+    p.add_argument("ussd", help="a service code like '*100#' or a reply like 1")
+    p.add_argument("--timeout", type=int, default=None, help="device seconds to wait (120)")
+    p.add_argument("--retries", type=int, default=None, help="attempts after a lost answer (3)")
+    p.add_argument("--json", action="store_true", help="print the whole answer")
+    _device_login(p)
+
+    p = sub.add_parser(
+        "at",
+        help="an AT command to a port's module (goip_send_at), e.g. at 1 AT+CSQ",
+        description="Sends one AT command through /goip_send_at.html and prints what the "
+        "module answered, one line each.",
+    )
+    common(p)
+    p.add_argument("port", help="the port, e.g. 1")
+    p.add_argument("at", metavar="command", help="the command, e.g. ATI or AT+CIMI")
+    p.add_argument("--timeout", type=int, default=None, help="seconds for the final result (10)")
+    p.add_argument("--json", action="store_true", help="print the whole answer")
+    _device_login(p)
+
+
+def _device_login(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--username", default=os.environ.get("GOIP_USERNAME", "root"))
+    parser.add_argument("--password", default=os.environ.get("GOIP_PASSWORD", "root"))
+
 
 def _span(text: str) -> float | list[float]:
     """'30' or '30-90' (seconds or milliseconds): a number or [min, max]."""
@@ -170,6 +202,8 @@ VERBS = (
     "faults",
     "fault",
     "send-sms",
+    "ussd",
+    "at",
 )
 
 
@@ -218,6 +252,8 @@ def run_verb(args: argparse.Namespace) -> int:
             return _faults(args)
         elif args.command == "send-sms":
             return _send_sms(args)
+        elif args.command in ("ussd", "at"):
+            return _passthrough(args)
     except Refused as exc:
         http = f" (HTTP {exc.status})" if exc.status else ""
         print(f"goip-emulator: refused{http}: {exc.reason}", file=sys.stderr)
@@ -400,6 +436,32 @@ def _send_sms(args: argparse.Namespace) -> int:
     if not str(answer["status"]).startswith("0 "):
         raise Refused(None, f"tid {answer['tid']}: {answer['status']}")
     print(f"tid {answer['tid']}: {answer['status']}")
+    return 0
+
+
+def _passthrough(args: argparse.Namespace) -> int:
+    """ussd / at: every value percent-encoded whole, so `+` and `#` arrive as typed."""
+    params: dict[str, Any] = {"username": args.username, "password": args.password}
+    params["port"] = args.port
+    if args.command == "ussd":
+        params.update(ussd=args.ussd, timeout=args.timeout, retries=args.retries)
+    else:
+        params.update(at=args.at, timeout=args.timeout)
+    query = urllib.parse.urlencode(
+        {k: v for k, v in params.items() if v is not None}, quote_via=urllib.parse.quote
+    )
+    doc = _request(args, "GET", f"/goip_send_{args.command}.html?{query}")
+    if not isinstance(doc, dict) or doc.get("code") != 0:
+        reason = doc.get("reason", doc) if isinstance(doc, dict) else doc
+        code = doc.get("code") if isinstance(doc, dict) else "?"
+        raise Refused(None, f"code {code}: {reason}")
+    if args.json:
+        _print_json(doc)
+    else:
+        lines = str(doc.get("resp", "")).replace("\r\n", "\n").strip("\n")
+        print(
+            "\n".join(line for line in lines.split("\n") if line) if args.command == "at" else lines
+        )
     return 0
 
 

@@ -19,6 +19,9 @@ ENDPOINTS = frozenset(
         "goip_get_sms",
         "goip_get_sms_stat",
         "goip_get_call_stat",
+        "goip_send_ussd",
+        "goip_send_at",
+        "goip_send_sms",
         "crypt_sess",
         "encrypt_sess",
     }

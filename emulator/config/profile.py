@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from emulator.config.common import Model, span
 from emulator.config.scenario import ScenarioEvent
+from emulator.config.ussd import ModuleSpec, UssdSpec
 
 MAX_SLOTS = 26  # slots are named by letters A..Z
 
@@ -106,6 +107,7 @@ class DeviceSpec(Model):
     ip: str = "192.168.1.67"
     firmware: str = "532-604-924-041-100-000"
     imei: str = Field("86{device:02d}0000{port:07d}", description="template per port")
+    module: ModuleSpec = ModuleSpec()
     username: str = "root"
     password: str = "root"
     control_token: str | None = None
@@ -294,6 +296,7 @@ class Profile(Model):
     push: Push = Push()
     journal: Journal = Journal()
     scenario: list[ScenarioEvent] = Field(default_factory=list)
+    ussd: UssdSpec = UssdSpec()
 
     @field_validator("start_time")
     @classmethod
@@ -411,6 +414,13 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
                 )
         if event.command is not None:
             ports((*where, "command", "ports"), event.command.ports)
+        for kind in ("ussd", "at_command"):
+            action = getattr(event, kind)
+            if action is not None:
+                try:
+                    names.parse_name(action.port)
+                except PortListError as exc:
+                    problems.append(((*where, kind, "port"), f"{exc} (one port of the device)"))
         if event.sms is not None:
             ports((*where, "sms", "ports"), event.sms.ports)
         if event.calls is not None:

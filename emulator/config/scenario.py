@@ -95,6 +95,35 @@ class CallsAction(Model):
         )
 
 
+class UssdAction(Model):
+    """A USSD string dialled on one port, as goip_send_ussd.html would."""
+
+    port: str = Field(description="one port, e.g. '1' (1A and 1.01 mean port 1 too)")
+    code: str = Field(min_length=1, max_length=182, description="'*100#', or a menu reply '1'")
+    timeout: int = Field(120, ge=1, le=600)
+    retries: int = Field(3, ge=0, le=10)
+
+    @field_validator("port", "code", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class AtAction(Model):
+    """One AT command to a port's module, as goip_send_at.html would."""
+
+    port: str = Field(description="one port, e.g. '1'")
+    command: str = Field(min_length=1, max_length=560)
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+ACTIONS = ("sim", "fault", "command", "reboot", "sms", "calls", "ussd", "at_command")
+
+
 class ScenarioEvent(Model):
     at: float | None = Field(None, ge=0)
     every: float | None = Field(None, gt=0)
@@ -110,6 +139,9 @@ class ScenarioEvent(Model):
     reboot: bool | None = None
     sms: SmsAction | None = None
     calls: CallsAction | None = None
+    ussd: UssdAction | None = None
+    # Not `at:`, which is already when a one-time event fires.
+    at_command: AtAction | None = None
 
     @model_validator(mode="after")
     def _one_time_one_action(self) -> ScenarioEvent:
@@ -117,22 +149,15 @@ class ScenarioEvent(Model):
             raise ValueError("give exactly one of 'at' (once) or 'every' (repeating)")
         if self.at is not None and (self.start, self.until, self.count) != (None, None, None):
             raise ValueError("'start', 'until' and 'count' go with 'every', not 'at'")
-        actions = [
-            name
-            for name in ("sim", "fault", "command", "reboot", "sms", "calls")
-            if getattr(self, name) not in (None, False)
-        ]
+        actions = [name for name in ACTIONS if getattr(self, name) not in (None, False)]
         if len(actions) != 1:
             found = ", ".join(actions) or "none"
-            raise ValueError(
-                "give exactly one action of sim, fault, command, reboot, sms, calls"
-                f" (found {found})"
-            )
+            raise ValueError(f"give exactly one action of {', '.join(ACTIONS)} (found {found})")
         return self
 
     @property
     def action(self) -> str:
-        for name in ("sim", "fault", "command", "reboot", "sms", "calls"):
+        for name in ACTIONS:
             if getattr(self, name) not in (None, False):
                 return name
         raise AssertionError("validated to have one action")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from emulator.config.common import Model, span
+from emulator.core.at import ModuleInfo
 from emulator.core.ussd import (
     DEFAULT_TREE,
     TEXT_FIELDS,
@@ -147,3 +148,17 @@ def to_config(spec: UssdSpec) -> UssdConfig:
         session_timeout=spec.session_timeout,
         failure_rate=spec.failure_rate,
     )
+
+
+_MODULE = ModuleInfo()
+
+
+class ModuleSpec(Model):
+    """`device.module`: what every port's GSM module names itself (ATI, AT+CGMI...)."""
+
+    manufacturer: str = Field(_MODULE.manufacturer, min_length=1, max_length=60)
+    model: str = Field(_MODULE.model, min_length=1, max_length=60)
+    revision: str = Field(_MODULE.revision, min_length=1, max_length=60)
+
+    def to_info(self) -> ModuleInfo:
+        return ModuleInfo(self.manufacturer, self.model, self.revision)

@@ -138,6 +138,7 @@ async def state(request: web.Request) -> web.Response:
             "imei": device.imei(port.number),
             "seq": port.seq,
             "slots": [slot_json(dev, s) for s in port.slots],
+            "ussd": dev.ussd.dialogue(port.number),
         }
         for port in device.ports
     ]

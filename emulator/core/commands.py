@@ -93,6 +93,8 @@ class Commands:
             for slot in port.slots:
                 if slot.state in ACTIVE:
                     apply_event(slot, SimEvent.DEACTIVATE)
+            if self.port_listener is not None:
+                self.port_listener(port.number, int(port.slot.state))
         self.dev_status_seq = 0
         self.sessions.clear()  # security sessions live in RAM
         self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)

@@ -111,6 +111,9 @@ class Device(Commands, SimEvents):
         self.boots = 0 if flash is None else flash.boots
         # Called after each change of what flash holds (a save, a boot, the kept inbox).
         self.flash_listener: Callable[[], None] | None = None
+        # Told (port number, current SIM's state) on each change of a port's current SIM,
+        # and at reboot: the edge's USSD network drops a dialogue the port can no longer hold.
+        self.port_listener: Callable[[int, int], None] | None = None
         if flash is not None and flash.inbox is not None and spec.keeps_inbox_on_reboot:
             self.inbound.restore(flash.inbox, flash.next_sms_id)
         self.unavailable_until: float | None = None
@@ -368,6 +371,8 @@ class Device(Commands, SimEvents):
         self.version += 1
         self.sending.port_changed(port)
         self.inbound.port_changed(port)
+        if self.port_listener is not None:
+            self.port_listener(port.number, int(port.slot.state))
         url = self.settings.status_url
         # A warm start counts what happened before anyone was listening, and pushes none.
         if url and self.settings.status_period > 0 and not self._instant:

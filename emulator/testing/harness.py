@@ -27,9 +27,11 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from emulator.config.profile import Profile, load_profile
 from emulator.runtime import Server, bound_port
@@ -114,6 +116,34 @@ class Emulator:
         """POST JSON to a device endpoint with the profile's credentials in the query."""
         query = {**self.credentials, **{k: str(v) for k, v in params.items()}}
         return await self._call("POST", path, device, params=query, json=body)
+
+    async def ussd(
+        self,
+        port: str | int,
+        code: str,
+        timeout: int | None = None,
+        retries: int | None = None,
+        device: int = 0,
+    ) -> dict[str, Any]:
+        """Dial a USSD string (`"*123#"`, or a menu reply `"1"`) on `port`; the answer's
+        five keys. With `ussd.latency` on a virtual clock the answer waits for an
+        `advance` made meanwhile (another task)."""
+        params = {"port": port, "ussd": code, "timeout": timeout, "retries": retries}
+        return dict(await self._exact("/goip_send_ussd.html", device, params))
+
+    async def at(
+        self, port: str | int, command: str, timeout: int | None = None, device: int = 0
+    ) -> dict[str, Any]:
+        """One AT command to `port`'s module; `resp` is what it printed (CRLF-framed)."""
+        params = {"port": port, "at": command, "timeout": timeout}
+        return dict(await self._exact("/goip_send_at.html", device, params))
+
+    async def _exact(self, path: str, device: int, params: dict[str, Any]) -> Any:
+        """GET with every value percent-encoded whole: a `+` or `#` arrives as written."""
+        given = {**self.credentials, **{k: v for k, v in params.items() if v is not None}}
+        query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in given.items())
+        url = URL(f"{self.urls[device]}{path}?{query}", encoded=True)
+        return await self._call("GET", path, device, url=url)
 
     # -- the control API ---------------------------------------------------------
 
@@ -209,7 +239,8 @@ class Emulator:
     async def _call(self, method: str, path: str, device: int, **kwargs: Any) -> Any:
         if self._http is None:
             raise RuntimeError("use the Emulator inside `async with`")
-        async with self._http.request(method, self.urls[device] + path, **kwargs) as resp:
+        url = kwargs.pop("url", None) or self.urls[device] + path
+        async with self._http.request(method, url, **kwargs) as resp:
             text = await resp.text()
             try:
                 doc = json.loads(text) if text else None
@@ -462,6 +493,22 @@ class SyncEmulator:
 
     def advance(self, seconds: float, device: int = 0) -> dict[str, Any]:
         return self._run(self.emulator.advance(seconds, device))
+
+    def ussd(
+        self,
+        port: str | int,
+        code: str,
+        timeout: int | None = None,
+        retries: int | None = None,
+        device: int = 0,
+    ) -> dict[str, Any]:
+        """As `Emulator.ussd`; it blocks, so use it with `ussd.latency` 0 on a virtual clock."""
+        return self._run(self.emulator.ussd(port, code, timeout, retries, device))
+
+    def at(
+        self, port: str | int, command: str, timeout: int | None = None, device: int = 0
+    ) -> dict[str, Any]:
+        return self._run(self.emulator.at(port, command, timeout, device))
 
     def sim_event(self, slot: str, event: str, device: int = 0, **params: Any) -> Any:
         return self._run(self.emulator.sim_event(slot, event, device, **params))

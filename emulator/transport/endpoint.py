@@ -8,7 +8,7 @@ the same code, so it is the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 import structlog
@@ -28,7 +28,12 @@ COOKIE = "GOIPSESSID"  # the login cookie of quirks.cookie_auth
 
 async def read_request(request: web.Request, max_body: int) -> DeviceRequest:
     """The request's parameters and, for a POST, its body of at most `max_body` bytes."""
-    dreq = DeviceRequest(path=request.path, method=request.method, query=parse_query(request))
+    dreq = DeviceRequest(
+        path=request.path,
+        method=request.method,
+        query=parse_query(request),
+        raw_query=request.rel_url.raw_query_string,
+    )
     request[DREQ] = dreq
     if request.app[DEVICE_APP].profile.quirks.cookie_auth:
         dreq.cookie = request.cookies.get(COOKIE)
@@ -46,6 +51,10 @@ class Answer(NamedTuple):
 
 
 Endpoint = Callable[[Served, DeviceRequest], Answer]
+# An endpoint whose answer may wait on the device clock (goip_send_ussd with a latency).
+# It is served by aiohttp alone: the front serves only what `ENDPOINTS` lists, so it
+# hands these requests over, and never waits inside its synchronous protocol.
+AsyncEndpoint = Callable[[Served, DeviceRequest], Awaitable[Answer]]
 ENDPOINTS: web.AppKey[dict[str, Endpoint]] = web.AppKey("device_endpoints", dict)
 _SERVER_ERROR = ApiError.server_error()
 
@@ -73,17 +82,49 @@ def call(dev: Served, endpoint: Endpoint, dreq: DeviceRequest) -> Answer:
         return error_answer(_SERVER_ERROR)
 
 
+async def call_async(dev: Served, endpoint: AsyncEndpoint, dreq: DeviceRequest) -> Answer:
+    """As `call`, for an endpoint whose answer is awaited."""
+    try:
+        return await endpoint(dev, dreq)
+    except ApiError as exc:
+        return error_answer(exc)
+    except Exception:
+        log.exception("request_failed", device=dev.identity.name, path=dreq.path)
+        return error_answer(_SERVER_ERROR)
+
+
+def _respond(dreq: DeviceRequest, answer: Answer) -> web.Response:
+    response = raw_json_response(*answer)
+    if dreq.set_cookie is not None:
+        response.set_cookie(COOKIE, dreq.set_cookie, path="/", httponly=True)
+    return response
+
+
 def _aiohttp_handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     async def handle(request: web.Request) -> web.Response:
         dev = request.app[DEVICE_APP]
         dreq = await read_request(request, dev.profile.device.max_body)
-        response = raw_json_response(*call(dev, endpoint, dreq))
-        if dreq.set_cookie is not None:
-            response.set_cookie(COOKIE, dreq.set_cookie, path="/", httponly=True)
-        return response
+        return _respond(dreq, call(dev, endpoint, dreq))
 
     handle.__doc__ = endpoint.__doc__
     return handle
+
+
+def register_async(app: web.Application, endpoints: dict[str, AsyncEndpoint]) -> None:
+    """Route GET and POST of every path to its awaited endpoint, with aiohttp only.
+
+    The middleware gives them the same admission, faults and journal as the others.
+    """
+    for path, endpoint in endpoints.items():
+
+        async def handle(request: web.Request, endpoint: AsyncEndpoint = endpoint) -> web.Response:
+            dev = request.app[DEVICE_APP]
+            dreq = await read_request(request, dev.profile.device.max_body)
+            return _respond(dreq, await call_async(dev, endpoint, dreq))
+
+        handle.__doc__ = endpoint.__doc__
+        app.router.add_get(path, handle)
+        app.router.add_post(path, handle)
 
 
 def register(app: web.Application, endpoints: dict[str, Endpoint]) -> None:

@@ -398,7 +398,9 @@ class Front(asyncio.BufferedProtocol):
                 if len(self._queries) >= CACHED:
                     self._queries.clear()
                 self._queries[query] = params
-            dreq = DeviceRequest(path=path, method=method, query=params.copy(), raw=body)
+            dreq = DeviceRequest(
+                path=path, method=method, query=params.copy(), raw=body, raw_query=query
+            )
         except ApiError as exc:
             dreq = None
             answer, status = error_answer(exc)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, unquote_plus
 
 from aiohttp import web
 
@@ -41,6 +42,9 @@ class DeviceRequest:
     extra: dict[str, Any] = field(default_factory=dict)
     cookie: str | None = None  # the login cookie it carried (quirks.cookie_auth)
     set_cookie: str | None = None  # a login cookie to answer with (quirks.cookie_auth)
+    # The query as sent, for the parameters that keep a literal `+` (a USSD string, an AT
+    # command): the parsed `query` reads `+` as a space, as forms do.
+    raw_query: str = ""
 
     def param(self, name: str) -> Any:
         """A query parameter, or for a JSON object body a top-level attribute of that name."""
@@ -54,6 +58,19 @@ class DeviceRequest:
 
     def has(self, name: str) -> bool:
         return self.param(name) is not None
+
+
+def raw_param(dreq: DeviceRequest, name: str) -> str | None:
+    """A query parameter percent-decoded once with `+` kept (`*125*10*+3809#`), or None.
+
+    The last occurrence wins when the parsed query accepted it (same values only).
+    """
+    found: str | None = None
+    for pair in dreq.raw_query.split("&"):
+        key, _, value = pair.partition("=")
+        if unquote_plus(key).lower() == name:
+            found = unquote(value)
+    return found
 
 
 def parse_query(request: web.Request) -> dict[str, str]:
