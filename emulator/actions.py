@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from emulator.config.faults import FaultSpec
-from emulator.config.scenario import ScenarioEvent, SmsAction
+from emulator.config.scenario import CallsAction, ScenarioEvent, SmsAction
 from emulator.core.at import port_facts, respond
 from emulator.core.calls import CallPlan
 from emulator.core.codes import TaskStatus
 from emulator.core.device import Device, Slot
 from emulator.core.inbound import NotReceived
-from emulator.core.ports import PortRef
+from emulator.core.ports import PortListError, PortRef
 from emulator.core.sim import SIM_EVENTS
 from emulator.core.ussd import PortSim, UssdRequest
 from emulator.transport.faults import Fault
@@ -151,6 +151,25 @@ def sim_events(
             except ValueError as exc:
                 refused.append(f"{dev.names.format(ref.port, slot)}: {exc}")
     return done, refused
+
+
+def calls_of(dev: DeviceApp, action: CallsAction) -> tuple[list[PortRef], CallPlan]:
+    """The ports and plan a calls action names; a `peer` is one other port of the device
+    (PortListError or ValueError naming the field otherwise)."""
+    names = dev.names
+    try:
+        refs = names.parse_list(action.port)
+    except PortListError as exc:
+        raise PortListError(f"port: {exc}") from None
+    peer = None
+    if action.peer is not None:
+        try:
+            peer = names.parse_name(action.peer).port
+        except PortListError as exc:
+            raise PortListError(f"peer: {exc}") from None
+        if any(ref.port == peer for ref in refs):
+            raise ValueError(f"peer: port {peer} cannot call itself; name another port")
+    return refs, action.plan(peer)
 
 
 def place_calls(dev: DeviceApp, refs: list[PortRef], plan: CallPlan) -> list[int]:
@@ -310,7 +329,7 @@ class ScenarioRunner:
                 raise ValueError(f"{a.command} on {a.port}: {TaskStatus.TIMEOUT}")
             return f"{a.command} on {a.port}: {resp.strip()}"
         assert event.calls is not None
-        ports = place_calls(dev, names.parse_list(event.calls.port), event.calls.plan())
+        ports = place_calls(dev, *calls_of(dev, event.calls))
         return f"{event.calls.count} call(s) on {len(ports)} port(s)"
 
     def _sms(self, action: SmsAction, n: int) -> str:

@@ -425,6 +425,7 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
             ports((*where, "sms", "ports"), event.sms.ports)
         if event.calls is not None:
             ports((*where, "calls", "port"), event.calls.port)
+            ports((*where, "calls", "peer"), event.calls.peer)
     return problems
 
 

@@ -65,10 +65,11 @@ class CallsAction(Model):
     talk: tuple[float, float] = (30.0, 180.0)
     alert_ratio: float = Field(1.0, ge=0, le=1)
     answer_ratio: float = Field(0.7, ge=0, le=1)
+    peer: str | None = Field(None, description="another port: the calls go port to port (13, 14)")
 
     _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(span)
 
-    @field_validator("port", mode="before")
+    @field_validator("port", "peer", mode="before")
     @classmethod
     def _port_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -83,8 +84,10 @@ class CallsAction(Model):
             )
         return value
 
-    def plan(self) -> CallPlan:
+    def plan(self, peer: int | None = None) -> CallPlan:
+        """The core's plan; `peer` is the port number `peer` names (the edge parses it)."""
         return CallPlan(
+            peer=peer,
             count=self.count,
             interval=self.interval,
             pdd=self.pdd,

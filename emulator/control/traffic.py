@@ -111,10 +111,10 @@ async def place_calls(request: web.Request) -> web.Response:
     call = await read_model(request, CallsAction)
     device = dev.device
     try:
-        refs = dev.names.parse_list(call.port)
-    except PortListError as exc:
-        raise ApiError.bad_request(f"port: {exc}") from None
-    ports = actions.place_calls(dev, refs, call.plan())
+        refs, plan = actions.calls_of(dev, call)
+    except ValueError as exc:  # PortListError is one
+        raise ApiError.bad_request(str(exc)) from None
+    ports = actions.place_calls(dev, refs, plan)
     dev.log.info("calls_placed", ports=call.port, count=call.count)
     return json_response({"ports": ports, "queued": {p: device.calls.queued(p) for p in ports}})
 

@@ -34,6 +34,7 @@ class CallPlan:
     talk: tuple[float, float] = (30.0, 180.0)
     alert_ratio: float = 1.0  # share of calls that ring at all
     answer_ratio: float = 0.7  # share of ringing calls that are answered
+    peer: int | None = None  # another port of the device: an inter-call (states 13, 14)
 
 
 @dataclass(slots=True)
@@ -88,6 +89,9 @@ class Calls:
         slot = port.current
         stats = device.stats
         stats.add(port.number, slot, "calls")
+        if plan.peer is not None:
+            self._dial_peer(port, device.ports[plan.peer - 1], plan)
+            return
         if port.slot.state not in (SimState.OK, SimState.NO_BALANCE):
             self._failed(port, slot, plan)
             return
@@ -116,6 +120,58 @@ class Calls:
                 self._count_failure(port.number, slot)
             device.later(device.draw(plan.interval), lambda: self._next(port.number))
 
+        device.later(pdd + ring + talk, hang_up)
+
+    def _dial_peer(self, port: Port, peer: Port, plan: CallPlan) -> None:
+        """A call from `port` to `peer`, another port of the device: both show `14 Waiting
+        for Port Call` until answered, `13 Port Calling Port` while they talk, then `3 OK`.
+        Only the caller's statistics count it; a peer not `3 OK` fails it at once."""
+        device = self.device
+        slot, peer_slot = port.current, peer.current
+        if port.slot.state != SimState.OK or peer.slot.state != SimState.OK:
+            self._failed(port, slot, plan)
+            return
+        device.fire_current(port, SimEvent.PORT_CALL_WAIT)
+        device.fire_current(peer, SimEvent.PORT_CALL_WAIT)
+        pdd = device.draw(plan.pdd)
+        alerted = device.rng.random() < plan.alert_ratio
+        answered = alerted and device.rng.random() < plan.answer_ratio
+        ring = device.draw(plan.ring) if alerted else 0.0
+        talk = device.draw(plan.talk) if answered else 0.0
+        stats = device.stats
+
+        def still(side: Port, index: int, state: SimState) -> bool:
+            return side.current == index and side.slot.state == state
+
+        def answer() -> None:
+            for side, index in ((port, slot), (peer, peer_slot)):
+                if still(side, index, SimState.PORT_CALL_WAIT):
+                    device.fire_current(side, SimEvent.PORT_CALL)
+
+        def hang_up() -> None:
+            for side, index in ((port, slot), (peer, peer_slot)):
+                if side.current == index and side.slot.state in (
+                    SimState.PORT_CALLING,
+                    SimState.PORT_CALL_WAIT,
+                ):
+                    device.fire_current(side, SimEvent.CALL_END)
+            if alerted:
+                stats.add(port.number, slot, "alerted")
+                stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
+            device.version += 1
+            if answered:
+                seconds = round(talk)
+                stats.add(port.number, slot, "connected")
+                stats.add(port.number, slot, "talk_seconds", seconds)
+                stats.add(port.number, slot, "billed_minutes", -(-seconds // 60))
+                self._add_month(port.number, slot, seconds)
+                self.ports[port.number - 1].con_failed[slot] = 0
+            else:
+                self._count_failure(port.number, slot)
+            device.later(device.draw(plan.interval), lambda: self._next(port.number))
+
+        if answered:
+            device.later(pdd + ring, answer)
         device.later(pdd + ring + talk, hang_up)
 
     def _failed(self, port: Port, slot: int, plan: CallPlan) -> None:

@@ -94,6 +94,7 @@ def _build() -> dict[tuple[SimState, SimEvent], SimState]:
     rule({S.IN_CALL, S.PORT_CALLING, S.PORT_CALL_WAIT}, E.CALL_END, S.OK)
     rule({S.OK}, E.PORT_CALL, S.PORT_CALLING)
     rule({S.OK}, E.PORT_CALL_WAIT, S.PORT_CALL_WAIT)
+    rule({S.PORT_CALL_WAIT}, E.PORT_CALL, S.PORT_CALLING)  # the peer answers
     rule(set(SimState) - {S.USER_LOCKED}, E.USER_LOCK, S.USER_LOCKED)
     rule({S.USER_LOCKED, S.LOCKED}, E.USER_UNLOCK, S.IDLE)
     rule(set(SimState) - {S.USER_LOCKED, S.LOCKED}, E.USER_UNLOCK, None)
