@@ -67,8 +67,13 @@ class Calls:
             self._next(port)
 
     def queued(self, port: int) -> int:
+        """Calls still to dial on the port. The plan being worked stays at the head of
+        `plans` until its last call, so its count is `remaining`, not `count`."""
         state = self.ports[port - 1]
-        return sum(p.count for p in state.plans) + state.remaining
+        waiting = sum(p.count for p in state.plans)
+        if state.remaining and state.plans:
+            waiting -= state.plans[0].count
+        return waiting + state.remaining
 
     def _next(self, number: int) -> None:
         state = self.ports[number - 1]

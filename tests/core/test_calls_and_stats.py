@@ -87,3 +87,13 @@ def test_calls_on_an_unregistered_sim_fail_at_once():
     clock.advance(1)
     figures = device.calls.figures(3, 1, Window.TOTAL)
     assert (figures["calls"], figures["connected"], figures["con_failed"]) == (2, 0, 2)
+
+
+def test_queued_counts_each_call_still_to_dial_once():
+    device, clock = make_device(small())
+    clock.advance(10)
+    device.calls.place(1, CallPlan(count=2, pdd=(1, 1), ring=(1, 1), talk=(5, 5)))
+    device.calls.place(1, CallPlan(count=3))
+    assert device.calls.queued(1) == 4  # one of the first plan is on the air
+    clock.advance(8)
+    assert device.calls.queued(1) == 3
