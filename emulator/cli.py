@@ -16,6 +16,7 @@ import structlog
 
 from emulator import __version__
 from emulator.client.verbs import VERBS, add_verbs, run_verb
+from emulator.config.dbl import AddressError, parse_address
 from emulator.config.profile import ProfileError, bundled_profiles, load_profile
 from emulator.record.logs import configure
 
@@ -57,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
         "--speed", type=float, default=None, help="the real clock runs X times faster (1)"
     )
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
+    serve.add_argument(
+        "--sms-server",
+        default=None,
+        metavar="HOST:PORT",
+        help="DBL profiles: the SMS server every line talks to (overrides dbl.server)",
+    )
+    serve.add_argument(
+        "--sms-local-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="DBL profiles: line n binds PORT+n-1; 0 any free port (overrides dbl.local_port)",
+    )
     serve.add_argument(
         "--state-dir",
         type=Path,
@@ -166,7 +180,30 @@ def _serve(args: argparse.Namespace) -> int:
     if args.control_token:
         device = profile.device.model_copy(update={"control_token": args.control_token})
         profile = profile.model_copy(update={"device": device})
+    dbl_changes: dict[str, object] = {}
+    if args.sms_server is not None:
+        try:
+            parse_address(args.sms_server)
+        except AddressError as exc:
+            return _usage_error(f"--sms-server: {exc}")
+        dbl_changes["server"] = args.sms_server
+    if args.sms_local_port is not None:
+        if not 0 <= args.sms_local_port <= 65535:
+            return _usage_error(f"--sms-local-port {args.sms_local_port} is outside 0-65535")
+        dbl_changes["local_port"] = args.sms_local_port
+    if dbl_changes:
+        if profile.device.personality != "dbl":
+            flags = " and ".join(
+                f"--{name.replace('_', '-')}" for name in ("sms_server", "sms_local_port")
+                if getattr(args, name) is not None
+            )  # fmt: skip
+            return _usage_error(
+                f"{flags}: profile {profile.name!r} is not a DBL GoIP device "
+                "(device.personality: dbl)"
+            )
+        profile = profile.model_copy(update={"dbl": profile.dbl.model_copy(update=dbl_changes)})
 
+    from emulator.dbl.server import UdpBindError
     from emulator.record.flash import FlashError
     from emulator.runtime import Server
 
@@ -193,6 +230,9 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"goip-emulator: {exc}", file=sys.stderr)
             await server.stop()
             return 2
+        except UdpBindError as exc:
+            await server.stop()
+            return _usage_error(str(exc.strerror))
         except OSError as exc:
             await server.stop()
             why = exc.strerror or str(exc)

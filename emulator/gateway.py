@@ -58,11 +58,16 @@ def fleet_identity(profile: Profile, index: int) -> Identity:
 
 
 class Personality(Protocol):
-    """What a gateway needs of its personality (emulator/ejoin/personality.py)."""
+    """What a gateway needs of its personality (emulator/ejoin/personality.py,
+    emulator/dbl/server.py)."""
 
     names: PortNames
 
     def render(self, event: Callback) -> dict[str, Any]: ...
+
+    def deliver(self, event: Callback) -> bool:
+        """True when the personality delivered the event itself (not over the HTTP pusher)."""
+        ...
 
 
 class DeviceApp:
@@ -167,6 +172,8 @@ class DeviceApp:
             self.log.debug("port_status", port=snap.port, slot=snap.slot, st=int(snap.state))
         elif isinstance(event, DevStatus):
             self.log.debug("dev_status", seq=event.seq)
+        if self.personality.deliver(event):
+            return
         self.pusher.submit(event.url, event.type, self.personality.render(event))
 
     def reset(self) -> None:
