@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     sink.add_argument("--host", default="127.0.0.1")
     sink.add_argument("--port", type=int, default=9000)
     sink.add_argument("--json", action="store_true", help="one JSON object per line")
+    sink.add_argument(
+        "--udp",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="play a DBL GoIP's SMS server on this UDP port instead (0: any): print and ack",
+    )
 
     add_verbs(sub)
     return parser
@@ -131,8 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return 130
     if args.command == "sink":
-        from emulator.client.sink import run_sink
+        from emulator.client.sink import run_sink, run_udp_sink
 
+        if args.udp is not None:
+            return run_udp_sink(args.host, args.udp, as_json=args.json)
         return run_sink(args.host, args.port, as_json=args.json)
     return 2
 

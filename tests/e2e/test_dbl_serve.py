@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -92,3 +93,42 @@ def test_a_malformed_sms_server_is_refused():
     result = run_serve("--profile", "dbl-goip1", "--sms-server", "localhost")
     assert result.returncode == 2
     assert "--sms-server: 'localhost' is not HOST:PORT" in result.stderr
+
+
+async def test_the_udp_sink_plays_the_sms_server_prints_and_acks(serve):
+    sink = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "emulator", "sink", "--udp", "0", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert sink.stderr is not None and sink.stdout is not None
+        banner = (await asyncio.wait_for(sink.stderr.readline(), 20)).decode()
+        assert banner.startswith("sink listening on udp://127.0.0.1:")
+        address = banner.split("udp://")[1].strip()
+        served = await serve(
+            "--profile", "dbl-goip1", "--clock", "virtual",
+            "--sms-server", address, "--sms-local-port", "0",
+        )  # fmt: skip
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 1}):
+                pass
+            keepalive = json.loads(await asyncio.wait_for(sink.stdout.readline(), 20))
+            assert keepalive["text"].startswith("req:1;id:goip01;")
+            assert keepalive["ack"] == "reg:1;status:200;"
+            body = {"port": "1", "sender": "+15550009", "text": "hello sink"}
+            async with http.post(f"{served.url}/_emulator/sms", json=body):
+                pass
+            push = json.loads(await asyncio.wait_for(sink.stdout.readline(), 20))
+            recvid = push["text"].split(";")[0].removeprefix("RECEIVE:")
+            assert push["text"].endswith(";srcnum:+15550009;msg:hello sink")
+            assert push["ack"] == f"RECEIVE {recvid} OK\n"
+            for _ in range(100):  # the acks travel back: logged in, nothing pending
+                async with http.get(f"{served.url}/_emulator/state") as resp:
+                    line = (await resp.json())["dbl"][0]
+                if line["sms_login"] and not line["pending"]:
+                    break
+                await asyncio.sleep(0.05)
+            assert line["sms_login"] and line["pending"] == []
+    finally:
+        sink.terminate()
+        await sink.wait()
