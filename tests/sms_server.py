@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 Addr = tuple[str, int]
+# What a line sends unasked: keepalives and pushes.
+UNASKED = (b"req:", b"RECEIVE:", b"DELIVER:", b"STATE:", b"RECORD:", b"HANGUP:", b"REMAIN:")
 
 
 class SmsServer(asyncio.DatagramProtocol):
@@ -15,6 +17,7 @@ class SmsServer(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.inbox: asyncio.Queue[tuple[bytes, Addr]] = asyncio.Queue()
         self.transport: asyncio.DatagramTransport | None = None
+        self.skipped: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -41,6 +44,17 @@ class SmsServer(asyncio.DatagramProtocol):
     async def recv_all(self, count: int, timeout: float = 5.0) -> list[tuple[bytes, Addr]]:
         return [await self.recv(timeout) for _ in range(count)]
 
+    async def keepalives(self, count: int, timeout: float = 5.0) -> list[tuple[bytes, Addr]]:
+        """The next `count` keepalives; pushes between them are kept in `skipped`."""
+        found: list[tuple[bytes, Addr]] = []
+        while len(found) < count:
+            data, addr = await self.recv(timeout)
+            if data.startswith(b"req:"):
+                found.append((data, addr))
+            else:
+                self.skipped.append(data)
+        return found
+
     async def quiet(self, seconds: float = 0.2) -> list[tuple[bytes, Addr]]:
         """Whatever arrives within `seconds` of real time (nothing, when all is well)."""
         await asyncio.sleep(seconds)
@@ -50,10 +64,14 @@ class SmsServer(asyncio.DatagramProtocol):
         return found
 
     async def ask(self, data: bytes, addr: Addr, timeout: float = 5.0) -> bytes:
-        """Send a request to a line and return its answer (the next datagram to arrive)."""
+        """Send a request to a line and return its answer: the next datagram that is no
+        keepalive or push (those are kept in `skipped`)."""
         self.send(data, addr)
-        answer, _ = await self.recv(timeout)
-        return answer
+        while True:
+            answer, _ = await self.recv(timeout)
+            if not answer.startswith(UNASKED):
+                return answer
+            self.skipped.append(answer)
 
 
 @asynccontextmanager

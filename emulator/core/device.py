@@ -187,6 +187,9 @@ class Device:
         self.boots = 0 if flash is None else flash.boots
         # Called after each change of what flash holds (a save, a boot, the kept inbox).
         self.flash_listener: Callable[[], None] | None = None
+        # Told of each change of a port's current SIM (a personality that pushes line
+        # states itself, as DBL's STATE does); None: nobody listens.
+        self.port_listener: Callable[[Port], None] | None = None
         if flash is not None and flash.inbox is not None and spec.keeps_inbox_on_reboot:
             self.inbound.restore(flash.inbox, flash.next_sms_id)
         self.unavailable_until: float | None = None
@@ -442,6 +445,8 @@ class Device:
     def _port_changed(self, port: Port) -> None:
         port.seq += 1
         self.version += 1
+        if self.port_listener is not None:  # first: what the change causes comes after it
+            self.port_listener(port)
         self.sending.port_changed(port)
         self.inbound.port_changed(port)
         url = self.settings.status_url

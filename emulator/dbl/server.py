@@ -20,7 +20,7 @@ from emulator.config.dbl import DblSpec
 from emulator.config.ports import PortNames
 from emulator.config.profile import Profile
 from emulator.core.codes import SimState, TaskStatus
-from emulator.core.device import Device
+from emulator.core.device import Device, Port
 from emulator.core.events import Callback, ReceivedSms
 from emulator.core.ports import PortRef
 from emulator.core.sim import REGISTERED
@@ -38,6 +38,7 @@ from emulator.dbl.ports import (
     UdpEvent,
     UssdEvent,
 )
+from emulator.dbl.protocol import RemainState
 from emulator.record.journal import Journal
 from emulator.transport.udp import UdpEndpoint, open_udp
 
@@ -179,8 +180,15 @@ class DeviceRadio:
             device.lock([PortRef(line, 1)])
 
     def set_imei(self, line: int, imei: str) -> None:
-        # The module's IMEI is the profile's (core config); the line answers the new one.
-        log.info("dbl_set_imei", line=line, imei=imei)
+        # The module's IMEI is a running setting of the device (EJOIN's imei(n) too).
+        self._device().set_settings({f"imei({line - 1})": imei})
+
+
+def remain_state(state: SimState) -> RemainState:
+    """`gsm_remain_state` of a line whose SIM is in `state` (DBL-GOIP.md 4, STATE)."""
+    if state is SimState.IN_CALL:
+        return "BUSY"
+    return "IDLE" if state in REGISTERED else "LOGOUT"
 
 
 def _peer(addr: Addr) -> str:
@@ -229,6 +237,7 @@ class Dbl:
         self.sockets: dict[int, UdpEndpoint] = {}
         self._device: Callable[[], Device] | None = None
         self._timers: Timers | None = None
+        self._states: list[RemainState] = []
 
     # --- the gateway's Personality ----------------------------------------------------
 
@@ -257,9 +266,30 @@ class Dbl:
         self.attach(device())
 
     def attach(self, device: Device) -> None:
-        """A (new) device: its stored SMS become RECEIVE pushes, its sends answer the lines."""
+        """A (new) device: its stored SMS become RECEIVE pushes, its sends answer the lines,
+        its line states become STATE pushes (and a call's RECORD, HANGUP, REMAIN)."""
         self.radio.listen(device)
         device.inbound.listener = self._received
+        device.port_listener = self._port_changed
+        self._states = [remain_state(port.slot.state) for port in device.ports]
+
+    def _port_changed(self, port: Port) -> None:
+        if not 1 <= port.number <= len(self.lines) or not self.sockets:
+            return
+        line = self.lines[port.number - 1]
+        old, new = self._states[port.number - 1], remain_state(port.slot.state)
+        if old == new:
+            return
+        self._states[port.number - 1] = new
+        if new == "BUSY":  # a call placed from the line (the control API's calls)
+            line.push_record(2, "")
+            line.push_state(new)
+        elif old == "BUSY":
+            line.push_hangup("", "normal")
+            line.push_remain(line.remain_time)
+            line.push_state(new)
+        else:
+            line.push_state(new)
 
     def _emitter(self, line: int) -> Callable[[bytes, Addr], None]:
         def emit(data: bytes, addr: Addr) -> None:

@@ -161,13 +161,20 @@ async def test_an_sms_held_by_the_network_arrives_as_receive_when_the_sim_regist
     await lines_up(gw, server)
     status, _ = await gw.post("/_emulator/sims/1A", {"event": "block"})
     assert status == 200
+    state_push, addr = await server.recv()  # the line's state changed
+    assert state_push.endswith(b";id:goip01;password:goip;gsm_remain_state:LOGOUT")
+    recvid = state_push.split(b";")[0].removeprefix(b"STATE:")
+    server.send(b"STATE " + recvid + b" OK", addr)
+    await until(lambda: not gw.dev.personality.lines[0].snapshot().pending)  # type: ignore[attr-defined]
     _, doc = await gw.post("/_emulator/sms", {"port": "1", "sender": "+1555", "text": "later"})
     assert doc["outcome"] == "held"
     assert await server.quiet() == []
     await gw.post("/_emulator/sims/1A", {"event": "unblock"})
     await gw.advance(3)  # registration_time
-    pushed = [d.decode() for d, _ in await server.quiet() if d.startswith(b"RECEIVE")]
-    assert len(pushed) == 1 and pushed[0].endswith(";srcnum:+1555;msg:later")
+    pushed = [d.decode() for d, _ in await server.quiet()]
+    assert len(pushed) == 2
+    assert pushed[0].startswith("STATE:") and pushed[0].endswith(";gsm_remain_state:IDLE")
+    assert pushed[1].startswith("RECEIVE:") and pushed[1].endswith(";srcnum:+1555;msg:later")
 
 
 async def test_a_bulk_send_goes_through_the_device_and_answers_wait_then_ok(dbl_factory, server):
@@ -219,9 +226,35 @@ async def test_a_line_whose_sim_is_out_refuses_bulk_sends_and_says_logout(dbl_fa
     assert await server.ask(b"PASSWORD 4 goip\n", addr) == b"ERROR 4 GSM_LOGOUT\n"
     assert await server.ask(b"PASSWORD 4 nope\n", addr) == b"ERROR 4 PASSWORD\n"
     await gw.advance(30)
-    texts = {d.decode().split(";")[1]: d.decode() for d, _ in await server.recv_all(2)}
+    texts = {d.decode().split(";")[1]: d.decode() for d, _ in await server.keepalives(2)}
     assert "gsm_status:LOGOUT;" in texts["id:goip01"] and "signal:;" in texts["id:goip01"]
     assert "gsm_status:LOGIN;" in texts["id:goip02"]
+
+
+async def test_a_call_on_a_line_pushes_record_state_hangup_remain_state(dbl_factory, server):
+    gw = await dbl_factory()
+    await lines_up(gw, server)
+    call = {"port": "2", "count": 1, "pdd": 1, "ring": 1, "talk": 10, "answer_ratio": 1}
+    status, _ = await gw.post("/_emulator/calls", call)
+    assert status == 200
+    await gw.advance(0)
+    started = [d.decode() for d, _ in await server.quiet()]
+    assert [p.split(":")[0] for p in started] == ["RECORD", "STATE"]
+    assert started[0].endswith(";id:goip02;password:goip;dir:2;num:")
+    assert started[1].endswith(";gsm_remain_state:BUSY")
+    for push in started:  # acked: what follows is the call's end alone
+        keyword, recvid = push.split(";")[0].split(":")
+        server.send(f"{keyword} {recvid} OK".encode(), (await state_addr(gw, 2)))
+    await until(lambda: not gw.dev.personality.lines[1].snapshot().pending)  # type: ignore[attr-defined]
+    await gw.advance(12)
+    ended = [d.decode() for d, _ in await server.quiet() if not d.startswith(b"req:")]
+    assert [p.split(":")[0] for p in ended] == ["HANGUP", "REMAIN", "STATE"]
+    assert ended[1].endswith(";gsm_remain_time:-1")
+    assert ended[2].endswith(";gsm_remain_state:IDLE")
+
+
+async def state_addr(gw: Gateway, line: int) -> Addr:
+    return ("127.0.0.1", (await state(gw))[line - 1]["local_port"])
 
 
 async def test_commands_answer_from_the_device(dbl_factory, server):
@@ -231,6 +264,9 @@ async def test_commands_answer_from_the_device(dbl_factory, server):
     assert await server.ask(b"get_imei 11 goip\n", addr) == f"get_imei 11 {imei}\n".encode()
     assert await server.ask(b"get_gsm_state 12 goip\n", addr) == b"get_gsm_state 12 IDLE\n"
     assert await server.ask(b"set_gsm_num 13 +1999 goip\n", addr) == b"set_gsm_num 13 +1999 ok\n"
+    new = b"set_imei 14 861234567890123 goip\n"
+    assert await server.ask(new, addr) == b"set_imei 14 861234567890123 ok\n"
+    assert await server.ask(b"get_imei 15 goip\n", addr) == b"get_imei 15 861234567890123\n"
     await gw.advance(30)
     texts = [d.decode() for d, _ in await server.recv_all(2)]
     assert any(t.startswith("req:2;id:goip02;pass:goip;num:+1999;") for t in texts)
@@ -273,5 +309,5 @@ async def test_a_rebooted_device_is_silent_then_counts_keepalives_from_1(dbl_fac
     server.send(b"get_gsm_num 22 goip\n", addr)
     assert await server.quiet() == []  # rebooting: nothing heard, nothing said
     await gw.advance(11)
-    texts = sorted(d.decode() for d, _ in await server.recv_all(2))
+    texts = sorted(d.decode() for d, _ in await server.keepalives(2))
     assert texts[0].startswith("req:1;id:goip01;")
