@@ -77,6 +77,7 @@ class Runtime:
             dbl.bind(lambda: app.device, self.clock, lambda: app.journal, app.identity.name)
             app.extensions.append(lambda gw: dbl.reset(gw.device))
             app.state_sections.append(lambda _gw: dbl.state())
+            app.metric_sections.append(lambda _gw: dbl.metrics())
         else:
             app = DeviceApp(self, index, Ejoin)
         self.devices.append(app)

@@ -238,6 +238,7 @@ class Dbl:
         self._device: Callable[[], Device] | None = None
         self._timers: Timers | None = None
         self._states: list[RemainState] = []
+        self._journal: Callable[[], Journal] | None = None
 
     # --- the gateway's Personality ----------------------------------------------------
 
@@ -257,6 +258,7 @@ class Dbl:
         """Build the lines over the gateway's (current) device, clock and journal."""
         self._device = device
         self._timers = timers
+        self._journal = journal
         self.radio = DeviceRadio(device, timers, self._reboot_device)
         writer = JournalWriter(journal, name)
         self.lines = [
@@ -372,3 +374,38 @@ class Dbl:
             snap["local_port"] = sock.local_port if sock is not None else None
             lines.append(snap)
         return {"dbl": lines}
+
+    def metrics(self) -> list[str]:
+        """Prometheus lines for /_emulator/metrics: datagrams by type and outcome, and
+        per line its login, keepalives sent and pushes awaiting an ack."""
+        out: list[str] = []
+        counts = self._journal().counts if self._journal is not None else {}
+        snaps = [line.snapshot() for line in self.lines]
+        families: list[tuple[str, str, str, list[tuple[str, object]]]] = [
+            (
+                "goip_udp_datagrams_total", "counter",
+                "DBL datagrams in and out, by keyword and outcome.",
+                [
+                    (f'{{type="{t}",outcome="{o}"}}', n)
+                    for (k, t, o), n in sorted(counts.items())
+                    if k == "udp"
+                ],
+            ),
+            (
+                "goip_dbl_sms_login", "gauge", "1 when the line is logged in to its SMS server.",
+                [(f'{{line="{s.line}"}}', int(s.sms_login)) for s in snaps],
+            ),
+            (
+                "goip_dbl_keepalives_total", "counter", "Keepalives the line sent since boot.",
+                [(f'{{line="{s.line}"}}', s.keepalive_count) for s in snaps],
+            ),
+            (
+                "goip_dbl_pending_pushes", "gauge", "Pushes of the line awaiting their ack.",
+                [(f'{{line="{s.line}"}}', len(s.pending)) for s in snaps],
+            ),
+        ]  # fmt: skip
+        for name, kind, help_text, rows in families:
+            out.append(f"# HELP {name} {help_text}")
+            out.append(f"# TYPE {name} {kind}")
+            out.extend(f"{name}{labels} {value}" for labels, value in rows)
+        return out

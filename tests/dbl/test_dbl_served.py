@@ -111,6 +111,12 @@ async def test_an_ack_logs_the_line_in_and_the_next_keepalive_says_so(dbl_factor
     server.send(b"reg:2;status:404;", addr)
     await until(lambda: not gw.dev.personality.lines[0].sms_login)  # type: ignore[attr-defined]
     assert [e["sms_login"] for e in gw.journal("device", "sms_login")] == [True, False]
+    resp = await gw.client.get("/_emulator/metrics")
+    metrics = (await resp.text()).splitlines()
+    assert 'goip_udp_datagrams_total{type="reg",outcome="acked"} 1' in metrics
+    assert 'goip_udp_datagrams_total{type="reg",outcome="refused"} 1' in metrics
+    assert 'goip_dbl_keepalives_total{line="2"} 2' in metrics
+    assert 'goip_dbl_sms_login{line="1"} 0' in metrics
 
 
 async def test_an_injected_sms_is_pushed_as_receive_and_retransmitted_until_acked(
