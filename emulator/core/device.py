@@ -190,6 +190,8 @@ class Device:
         # Told of each change of a port's current SIM (a personality that pushes line
         # states itself, as DBL's STATE does); None: nobody listens.
         self.port_listener: Callable[[Port], None] | None = None
+        # Told False when a reboot powers the device off, True when it has booted again.
+        self.power_listener: Callable[[bool], None] | None = None
         if flash is not None and flash.inbox is not None and spec.keeps_inbox_on_reboot:
             self.inbound.restore(flash.inbox, flash.next_sms_id)
         self.unavailable_until: float | None = None
@@ -252,6 +254,8 @@ class Device:
             self._activate(port)
         self._restart_status_timer()
         self.flash_changed()
+        if self.power_listener is not None:
+            self.power_listener(True)
 
     # -- flash ------------------------------------------------------------------
 
@@ -588,6 +592,8 @@ class Device:
         self.settings = self.saved.copy()
         self.unavailable_until = self.now() + self.config.device.reboot_time
         self.later(self.config.device.reboot_time, self._boot)
+        if self.power_listener is not None:
+            self.power_listener(False)
 
     def shutdown(self) -> None:
         """Power off for good: every timer is void and nothing more is emitted."""

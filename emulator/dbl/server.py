@@ -232,11 +232,9 @@ class Dbl:
         self.spec = profile.dbl
         self.index = index
         self.configs = line_configs(profile.dbl, spec.ports)
-        self.reboot_time = spec.reboot_time
         self.lines: list[DblLine] = []
         self.sockets: dict[int, UdpEndpoint] = {}
         self._device: Callable[[], Device] | None = None
-        self._timers: Timers | None = None
         self._states: list[RemainState] = []
         self._journal: Callable[[], Journal] | None = None
 
@@ -257,7 +255,6 @@ class Dbl:
     ) -> None:  # fmt: skip
         """Build the lines over the gateway's (current) device, clock and journal."""
         self._device = device
-        self._timers = timers
         self._journal = journal
         self.radio = DeviceRadio(device, timers, self._reboot_device)
         writer = JournalWriter(journal, name)
@@ -273,11 +270,16 @@ class Dbl:
         self.radio.listen(device)
         device.inbound.listener = self._received
         device.port_listener = self._port_changed
+        device.power_listener = self._power
         self._states = [remain_state(port.slot.state) for port in device.ports]
 
     def _port_changed(self, port: Port) -> None:
         if not 1 <= port.number <= len(self.lines) or not self.sockets:
             return
+        device = self._device() if self._device is not None else None
+        if device is not None and device.unavailable_until is not None:
+            return  # powered off: nothing is said, and the boot starts from LOGOUT
+
         line = self.lines[port.number - 1]
         old, new = self._states[port.number - 1], remain_state(port.slot.state)
         if old == new:
@@ -350,18 +352,24 @@ class Dbl:
                 line.reset()
 
     def _reboot_device(self) -> None:
-        assert self._device is not None and self._timers is not None
-        device = self._device()
-        device.reboot()
-        self.radio.listen(device)  # what was on the air is lost with the RAM
+        assert self._device is not None
+        self._device().reboot()  # `_power` follows, as for any other reboot
+
+    def _power(self, on: bool) -> None:
+        """A reboot, whoever asked (svr_reboot_dev, op=reboot, a scenario): the lines fall
+        silent with the device, and start again (keepalives from 1) when it has booted."""
+        if not self.sockets:
+            return
+        device = self._device() if self._device is not None else None
+        if device is not None:
+            self.radio.listen(device)  # what was on the air is lost with the RAM
+        if not on:
+            self._states = ["LOGOUT"] * len(self.lines)  # the module is off
         for line in self.lines:
-            line.stop()
-
-        def booted() -> None:
-            for line in self.lines:
+            if on:
                 line.reset()
-
-        self._timers.call_later(self.reboot_time, booted)
+            else:
+                line.stop()
 
     # --- /_emulator/state ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import Gateway, make_profile, start_gateway
-from sms_server import SmsServer, sms_server
+from sms_server import UNASKED, SmsServer, sms_server
 
 from emulator.core.stats import Window
 
@@ -317,3 +317,23 @@ async def test_a_rebooted_device_is_silent_then_counts_keepalives_from_1(dbl_fac
     await gw.advance(11)
     texts = sorted(d.decode() for d, _ in await server.keepalives(2))
     assert texts[0].startswith("req:1;id:goip01;")
+
+
+async def test_a_reboot_loses_the_sms_on_the_air_and_the_line_sends_again_after(
+    dbl_factory, server
+):
+    gw = await dbl_factory(device={"reboot_time": 10})
+    addr = (await lines_up(gw, server))[1]
+    await server.ask(b"MSG 1 1 a\n", addr)
+    await server.ask(b"PASSWORD 1 goip\n", addr)
+    assert await server.ask(b"SEND 1 1 +1555\n", addr) == b"WAIT 1 1\n"
+    assert await server.ask(b"svr_reboot_dev 2 goip\n", addr) == b"svr_reboot_dev 2 ok\n"
+    await gw.advance(14)  # rebooted at 10 s, registered 3 s later (a reboot is cold)
+    answers = [d for d, _ in await server.quiet() if not d.startswith(UNASKED)]
+    assert answers == []  # the SMS on the air was lost with the RAM: no OK, no ERROR
+    assert (await state(gw))[0]["queued"] == 0
+    await server.ask(b"MSG 3 1 b\n", addr)
+    assert await server.ask(b"PASSWORD 3 goip\n", addr) == b"SEND 3\n"
+    assert await server.ask(b"SEND 3 1 +1666\n", addr) == b"WAIT 3 1\n"
+    await gw.advance(2)
+    assert [d for d, _ in await server.quiet() if not d.startswith(UNASKED)] == [b"OK 3 1 1\n"]
