@@ -337,3 +337,15 @@ async def test_a_reboot_loses_the_sms_on_the_air_and_the_line_sends_again_after(
     assert await server.ask(b"SEND 3 1 +1666\n", addr) == b"WAIT 3 1\n"
     await gw.advance(2)
     assert [d for d, _ in await server.quiet() if not d.startswith(UNASKED)] == [b"OK 3 1 1\n"]
+
+
+async def test_ussd_is_answered_after_its_latency_with_the_sim_balance(dbl_factory, server):
+    gw = await dbl_factory(sims={"defaults": {"balance": 12.5}})
+    addr = (await lines_up(gw, server))[1]
+    server.send(b"USSD 31 goip *100#\n", addr)
+    await until(lambda: bool(gw.journal("udp", "USSD")))
+    await gw.advance(2.9)
+    assert [d for d, _ in await server.quiet() if not d.startswith(UNASKED)] == []
+    await gw.advance(0.1)  # dbl.ussd_latency: 3 s
+    assert (await server.recv())[0] == b"USSD 31 Your balance is 12.50\n"
+    assert [(e["code"], e["ok"]) for e in gw.journal("device", "ussd")] == [("*100#", True)]
