@@ -274,17 +274,16 @@ class Dbl:
         self._states = [remain_state(port.slot.state) for port in device.ports]
 
     def _port_changed(self, port: Port) -> None:
-        if not 1 <= port.number <= len(self.lines) or not self.sockets:
+        if not 1 <= port.number <= len(self._states):
             return
         device = self._device() if self._device is not None else None
         if device is not None and device.unavailable_until is not None:
             return  # powered off: nothing is said, and the boot starts from LOGOUT
-
-        line = self.lines[port.number - 1]
         old, new = self._states[port.number - 1], remain_state(port.slot.state)
-        if old == new:
-            return
         self._states[port.number - 1] = new
+        if old == new or not self.sockets:
+            return  # no change, or the lines are not up yet: nobody to tell
+        line = self.lines[port.number - 1]
         if new == "BUSY":  # a call placed from the line (the control API's calls)
             line.push_record(2, "")
             line.push_state(new)
