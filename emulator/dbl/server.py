@@ -10,6 +10,7 @@ EJOIN callbacks of the device model are not delivered (nothing of EJOIN is serve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -38,7 +39,7 @@ from emulator.dbl.ports import (
     UdpEvent,
     UssdEvent,
 )
-from emulator.dbl.protocol import RemainState
+from emulator.dbl.protocol import COMMAND_ARITY, RemainState
 from emulator.record.journal import Journal
 from emulator.transport.udp import UdpEndpoint, open_udp
 
@@ -191,6 +192,27 @@ def remain_state(state: SimState) -> RemainState:
     return "IDLE" if state in REGISTERED else "LOGOUT"
 
 
+_FIELD_PASSWORD = re.compile(r";(pass|password):[^;]*")
+
+
+def scrub_datagram(event: UdpEvent) -> str:
+    """The datagram's text with its password replaced by *** (credentials never reach
+    the journal): `pass:`/`password:` of keepalives and pushes (the first one: an SMS text
+    after it is left alone), the field of PASSWORD, of USSD (second) and of commands (last)."""
+    text = event.text
+    if event.dir == "out":
+        return _FIELD_PASSWORD.sub(r";\1:***", text, count=1)
+    words = text.split(" ")
+    if event.type == "PASSWORD" and len(words) >= 3:
+        return " ".join([*words[:2], "***"])
+    if event.type in ("USSD", "USSDEXIT") and len(words) >= 3:
+        return " ".join([*words[:2], "***", *words[3:]])
+    if event.type in COMMAND_ARITY and len(words) >= 3:
+        end = "\n" if text.endswith("\n") else ""
+        return " ".join([*words[:-1], "***"]) + end
+    return text
+
+
 def _peer(addr: Addr) -> str:
     host, port = addr
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -208,7 +230,7 @@ class JournalWriter:
         if isinstance(event, UdpEvent):
             journal.record(
                 "udp", event.type, dir=event.dir, line=event.line, peer=_peer(event.peer),
-                text=event.text, outcome=event.outcome, reason=event.reason,
+                text=scrub_datagram(event), outcome=event.outcome, reason=event.reason,
             )  # fmt: skip
         elif isinstance(event, SmsSentEvent):
             journal.record("device", "sms_sent", **asdict(event))

@@ -349,3 +349,23 @@ async def test_ussd_is_answered_after_its_latency_with_the_sim_balance(dbl_facto
     await gw.advance(0.1)  # dbl.ussd_latency: 3 s
     assert (await server.recv())[0] == b"USSD 31 Your balance is 12.50\n"
     assert [(e["code"], e["ok"]) for e in gw.journal("device", "ussd")] == [("*100#", True)]
+
+
+async def test_the_journal_holds_no_password_of_any_datagram(dbl_factory, server):
+    gw = await dbl_factory(dbl={"client_password": "s3cret"})
+    addr = (await lines_up(gw, server))[1]
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "x;password:keep"})
+    await server.ask(b"MSG 1 1 a\n", addr)
+    assert await server.ask(b"PASSWORD 1 s3cret\n", addr) == b"SEND 1\n"
+    assert await server.ask(b"get_gsm_num 2 s3cret\n", addr) == b"get_gsm_num 2 \n"
+    server.send(b"USSD 3 s3cret *100#\n", addr)
+    await until(lambda: bool(gw.journal("udp", "USSD")))
+    resp = await gw.client.get("/_emulator/journal")
+    text = await resp.text()
+    assert "s3cret" not in text
+    texts = {(e["dir"], e["type"]): e["text"] for e in gw.journal("udp")}
+    assert texts["in", "PASSWORD"].startswith("PASSWORD 1 ***")
+    assert texts["in", "USSD"] == "USSD 3 *** *100#\n"
+    assert texts["in", "get_gsm_num"] == "get_gsm_num 2 ***\n"
+    assert texts["out", "RECEIVE"].endswith(";password:***;srcnum:+1;msg:x;password:keep")
+    assert ";pass:***;" in texts["out", "req"]
