@@ -16,6 +16,7 @@ import structlog
 
 from emulator import __version__
 from emulator.client.verbs import VERBS, add_verbs, run_verb
+from emulator.config.dbl import AddressError, parse_address
 from emulator.config.profile import ProfileError, bundled_profiles, load_profile
 from emulator.record.logs import configure
 
@@ -58,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--seed", type=int, default=None, help="overrides the profile's seed")
     serve.add_argument(
+        "--sms-server",
+        default=None,
+        metavar="HOST:PORT",
+        help="DBL profiles: the SMS server every line talks to (overrides dbl.server)",
+    )
+    serve.add_argument(
+        "--sms-local-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="DBL profiles: line n binds PORT+n-1; 0 any free port (overrides dbl.local_port)",
+    )
+    serve.add_argument(
         "--state-dir",
         type=Path,
         default=env("GOIP_STATE_DIR") or None,
@@ -85,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     sink.add_argument("--host", default="127.0.0.1")
     sink.add_argument("--port", type=int, default=9000)
     sink.add_argument("--json", action="store_true", help="one JSON object per line")
+    sink.add_argument(
+        "--udp",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="play a DBL GoIP's SMS server on this UDP port instead (0: any): print and ack",
+    )
 
     add_verbs(sub)
     return parser
@@ -117,8 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return 130
     if args.command == "sink":
-        from emulator.client.sink import run_sink
+        from emulator.client.sink import run_sink, run_udp_sink
 
+        if args.udp is not None:
+            return run_udp_sink(args.host, args.udp, as_json=args.json)
         return run_sink(args.host, args.port, as_json=args.json)
     return 2
 
@@ -166,7 +189,30 @@ def _serve(args: argparse.Namespace) -> int:
     if args.control_token:
         device = profile.device.model_copy(update={"control_token": args.control_token})
         profile = profile.model_copy(update={"device": device})
+    dbl_changes: dict[str, object] = {}
+    if args.sms_server is not None:
+        try:
+            parse_address(args.sms_server)
+        except AddressError as exc:
+            return _usage_error(f"--sms-server: {exc}")
+        dbl_changes["server"] = args.sms_server
+    if args.sms_local_port is not None:
+        if not 0 <= args.sms_local_port <= 65535:
+            return _usage_error(f"--sms-local-port {args.sms_local_port} is outside 0-65535")
+        dbl_changes["local_port"] = args.sms_local_port
+    if dbl_changes:
+        if profile.device.personality != "dbl":
+            flags = " and ".join(
+                f"--{name.replace('_', '-')}" for name in ("sms_server", "sms_local_port")
+                if getattr(args, name) is not None
+            )  # fmt: skip
+            return _usage_error(
+                f"{flags}: profile {profile.name!r} is not a DBL GoIP device "
+                "(device.personality: dbl)"
+            )
+        profile = profile.model_copy(update={"dbl": profile.dbl.model_copy(update=dbl_changes)})
 
+    from emulator.dbl.server import UdpBindError
     from emulator.record.flash import FlashError
     from emulator.runtime import Server
 
@@ -193,6 +239,9 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"goip-emulator: {exc}", file=sys.stderr)
             await server.stop()
             return 2
+        except UdpBindError as exc:
+            await server.stop()
+            return _usage_error(str(exc.strerror))
         except OSError as exc:
             await server.stop()
             why = exc.strerror or str(exc)

@@ -24,6 +24,7 @@ from emulator.core.device import Device, FlashImage
 from emulator.core.events import Callback, DevStatus, Identity, PortStatus
 from emulator.core.sessions import secret_ids
 from emulator.core.settings import SettingError
+from emulator.core.slots import Port
 from emulator.core.ussd import UssdNetwork
 from emulator.push.pusher import Pusher
 from emulator.record.flash import Flash, FlashError
@@ -60,11 +61,16 @@ def fleet_identity(profile: Profile, index: int) -> Identity:
 
 
 class Personality(Protocol):
-    """What a gateway needs of its personality (emulator/ejoin/personality.py)."""
+    """What a gateway needs of its personality (emulator/ejoin/personality.py,
+    emulator/dbl/server.py)."""
 
     names: PortNames
 
     def render(self, event: Callback) -> dict[str, Any]: ...
+
+    def deliver(self, event: Callback) -> bool:
+        """True when the personality delivered the event itself (not over the HTTP pusher)."""
+        ...
 
 
 class DeviceApp:
@@ -133,8 +139,8 @@ class DeviceApp:
             self.ussd_config, self.runtime.clock, device_rng(seed, self.index, "ussd")
         )
 
-    def _port_changed(self, port: int, state: int) -> None:
-        self.ussd.port_changed(port, state)
+    def _port_changed(self, port: Port) -> None:
+        self.ussd.port_changed(port.number, int(port.slot.state))
 
     def _new_device(self, kept: FlashImage | None = None) -> Device:
         """Power on, from what flash kept (`kept`) or factory-fresh (None)."""
@@ -153,7 +159,7 @@ class DeviceApp:
                 raise
             raise self.flash.unreadable(f"saved {exc}") from None
         device.outbox.listener = self._on_event
-        device.port_listener = self._port_changed
+        device.port_listeners.append(self._port_changed)
         if self.flash is not None:
             flash = self.flash
             try:
@@ -182,6 +188,8 @@ class DeviceApp:
             self.log.debug("port_status", port=snap.port, slot=snap.slot, st=int(snap.state))
         elif isinstance(event, DevStatus):
             self.log.debug("dev_status", seq=event.seq)
+        if self.personality.deliver(event):
+            return
         self.pusher.submit(event.url, event.type, self.personality.render(event))
 
     def reset(self) -> None:

@@ -23,6 +23,7 @@ from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
 from emulator.config.profile import Profile
 from emulator.control import api as control
 from emulator.control import traffic as control_traffic
+from emulator.dbl.server import Dbl
 from emulator.ejoin import (
     at_api,
     device_api,
@@ -77,9 +78,24 @@ class Runtime:
         return self._session
 
     def add_device(self) -> DeviceApp:
-        app = DeviceApp(self, len(self.devices), Ejoin)
+        index = len(self.devices)
+        if self.profile.device.personality == "dbl":
+            dbl = Dbl(self.profile, index)
+            app = DeviceApp(self, index, lambda _profile: dbl)
+            dbl.bind(lambda: app.device, self.clock, lambda: app.journal, app.identity.name)
+            app.extensions.append(lambda gw: dbl.reset(gw.device))
+            app.state_sections.append(lambda _gw: dbl.state())
+            app.metric_sections.append(lambda _gw: dbl.metrics())
+        else:
+            app = DeviceApp(self, index, Ejoin)
         self.devices.append(app)
         return app
+
+    async def open_udp(self, host: str) -> None:
+        """Bind the UDP sockets of every DBL device's lines and start them (DBL-GOIP 1)."""
+        for dev in self.devices:
+            if isinstance(dev.personality, Dbl) and not dev.personality.sockets:
+                await dev.personality.open(host)
 
     async def settle(self) -> None:
         """Wait until every device's callbacks in flight have been answered."""
@@ -113,6 +129,8 @@ class Runtime:
 
     async def close(self) -> None:
         for dev in self.devices:
+            if isinstance(dev.personality, Dbl):
+                dev.personality.close()
             await dev.pusher.close()
             if dev.flash is not None:
                 dev.flash.close()
@@ -129,7 +147,8 @@ def build_app(device_app: DeviceApp) -> web.Application:
         client_max_size=device_app.profile.device.max_body + 1,
     )
     app[DEVICE_APP] = device_app
-    endpoint.register(
+    ejoin = device_app.profile.device.personality == "ejoin"
+    endpoint.register(  # a DBL device serves nothing of the EJOIN API
         app,
         {
             **device_api.ENDPOINTS,
@@ -138,10 +157,12 @@ def build_app(device_app: DeviceApp) -> web.Application:
             **inbox_api.ENDPOINTS,
             **at_api.ENDPOINTS,
             **send_v1_api.ENDPOINTS,
-        },
+        }
+        if ejoin
+        else {},
     )
-    # Its answer may wait on the device clock: served by aiohttp, never by the front.
-    endpoint.register_async(app, ussd_api.ENDPOINTS)
+    if ejoin:  # its answer may wait on the device clock: served by aiohttp, never the front
+        endpoint.register_async(app, ussd_api.ENDPOINTS)
     control_traffic.register(app)
     if control_traffic.state_section not in device_app.state_sections:
         device_app.state_sections.append(control_traffic.state_section)
@@ -208,6 +229,7 @@ class Server:
             bound = bound_port(site)
             host = f"[{self.host}]" if ":" in self.host else self.host
             self.urls.append(f"http://{host}:{bound}")
+        await self.runtime.open_udp(self.host)  # `ready` waits for every line's socket
         return self.urls
 
     async def stop(self) -> None:

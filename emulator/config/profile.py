@@ -17,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 
 from emulator.config.common import Model, span
+from emulator.config.dbl import DblSpec
 from emulator.config.scenario import ScenarioEvent
 from emulator.config.ussd import ModuleSpec, UssdSpec
 
@@ -101,6 +102,9 @@ class DeviceSpec(Model):
     """Identity, size and credentials of the emulated gateway."""
 
     name: str = "goip"
+    personality: Literal["ejoin", "dbl"] = Field(
+        "ejoin", description="the API the device serves: EJOIN's HTTP, or DBL GoIP's UDP"
+    )
     ports: int = Field(32, ge=1, le=512)
     slots: int = Field(4, ge=1, le=MAX_SLOTS)
     mac: str = "00-30-f1-00-6c-55"
@@ -297,6 +301,7 @@ class Profile(Model):
     journal: Journal = Journal()
     scenario: list[ScenarioEvent] = Field(default_factory=list)
     ussd: UssdSpec = UssdSpec()
+    dbl: DblSpec = DblSpec()
 
     @field_validator("start_time")
     @classmethod
@@ -394,6 +399,17 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
                 )
             )
 
+    if profile.device.personality == "dbl":
+        if profile.device.slots != 1:
+            problems.append((("device", "slots"), "a DBL GoIP line has one SIM slot: slots: 1"))
+        for line in profile.dbl.lines:
+            if not 1 <= line <= profile.device.ports:
+                problems.append(
+                    (
+                        ("dbl", "lines", line),
+                        f"no line {line}: the device has 1-{profile.device.ports}",
+                    )
+                )
     for i, override in enumerate(profile.sims.overrides):
         ports(("sims", "overrides", i, "slots"), override.slots)
     for name in ("status_url", "sr_url", "sms_url"):

@@ -93,8 +93,6 @@ class Commands:
             for slot in port.slots:
                 if slot.state in ACTIVE:
                     apply_event(slot, SimEvent.DEACTIVATE)
-            if self.port_listener is not None:
-                self.port_listener(port.number, int(port.slot.state))
         self.dev_status_seq = 0
         self.sessions.clear()  # security sessions live in RAM
         self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)
@@ -102,7 +100,12 @@ class Commands:
         self.calls.reboot()
         self.settings = self.saved.copy()
         self.unavailable_until = self.now() + self.config.device.reboot_time
+        for port in self.ports:  # after unavailable_until: a listener sees the device off
+            for listen in self.port_listeners:
+                listen(port)
         self.later(self.config.device.reboot_time, self._boot)
+        if self.power_listener is not None:
+            self.power_listener(False)
 
     def shutdown(self) -> None:
         """Power off for good: every timer is void and nothing more is emitted."""

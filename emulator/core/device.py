@@ -111,9 +111,11 @@ class Device(Commands, SimEvents):
         self.boots = 0 if flash is None else flash.boots
         # Called after each change of what flash holds (a save, a boot, the kept inbox).
         self.flash_listener: Callable[[], None] | None = None
-        # Told (port number, current SIM's state) on each change of a port's current SIM,
-        # and at reboot: the edge's USSD network drops a dialogue the port can no longer hold.
-        self.port_listener: Callable[[int, int], None] | None = None
+        # Told of each change of a port's current SIM (the USSD network drops a dialogue the
+        # port can no longer hold; DBL pushes its line states), and of each port at reboot.
+        self.port_listeners: list[Callable[[Port], None]] = []
+        # Told False when a reboot powers the device off, True when it has booted again.
+        self.power_listener: Callable[[bool], None] | None = None
         if flash is not None and flash.inbox is not None and spec.keeps_inbox_on_reboot:
             self.inbound.restore(flash.inbox, flash.next_sms_id)
         self.unavailable_until: float | None = None
@@ -176,6 +178,8 @@ class Device(Commands, SimEvents):
             self._activate(port)
         self._restart_status_timer()
         self.flash_changed()
+        if self.power_listener is not None:
+            self.power_listener(True)
 
     # -- flash ------------------------------------------------------------------
 
@@ -369,10 +373,10 @@ class Device(Commands, SimEvents):
     def _port_changed(self, port: Port) -> None:
         port.seq += 1
         self.version += 1
+        for listen in self.port_listeners:  # first: what the change causes comes after it
+            listen(port)
         self.sending.port_changed(port)
         self.inbound.port_changed(port)
-        if self.port_listener is not None:
-            self.port_listener(port.number, int(port.slot.state))
         url = self.settings.status_url
         # A warm start counts what happened before anyone was listening, and pushes none.
         if url and self.settings.status_period > 0 and not self._instant:

@@ -12,6 +12,7 @@ pushed to `sms_url`: each on arrival when `sms_cnt` <= 1, else buffered until
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -60,6 +61,9 @@ class Inbound:
             device, lambda: (device.settings.sms_cnt, device.settings.sms_prd), self._emit
         )
         self.utc_offset = device.config.device.utc_offset
+        # Told of each SMS or report as it is stored (a personality that pushes each one
+        # itself, as DBL's RECEIVE does); None: nobody listens.
+        self.listener: Callable[[ReceivedSms], None] | None = None
 
     # -- arrival -------------------------------------------------------------------
 
@@ -150,6 +154,8 @@ class Inbound:
             self.dropped += 1
         self.device.inbox_changed()
         self._push(sms)
+        if self.listener is not None:
+            self.listener(sms)
         return stored.id
 
     # -- recv-sms push (spec 7) ---------------------------------------------------------

@@ -155,6 +155,9 @@ class Sending:
         self._next_port = 0  # round-robin start for tasks without `from`
         self._sendable_at = -1
         self._sendable_list: list[int] = []
+        # Told of each message when it is sent or failed (a personality that answers per
+        # message, as DBL's bulk protocol does); None: nobody listens.
+        self.listener: Callable[[Message, bool], None] | None = None
 
     # -- submission (6.3.1) -------------------------------------------------------
 
@@ -427,6 +430,8 @@ class Sending:
                 task.next_send = {}
             task.next_send[port.number] = now + self.device.draw((low, high))
         task.since_report += 1
+        if self.listener is not None:
+            self.listener(message, failure is None)
         if task.finished or (task.removed and task.sending == 0):
             self._finish(task)
         elif task.since_report >= task.sr_cnt:
