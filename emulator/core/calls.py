@@ -110,20 +110,7 @@ class Calls:
         def hang_up() -> None:
             if port.current == slot and port.slot.state == SimState.IN_CALL:
                 device.fire_current(port, SimEvent.CALL_END)
-            if alerted:
-                stats.add(port.number, slot, "alerted")
-                stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
-            device.version += 1  # dev-status shows the talk time
-            if answered:
-                seconds = round(talk)
-                stats.add(port.number, slot, "connected")
-                stats.add(port.number, slot, "talk_seconds", seconds)
-                stats.add(port.number, slot, "billed_minutes", -(-seconds // 60))
-                self._add_month(port.number, slot, seconds)
-                self.ports[port.number - 1].con_failed[slot] = 0
-            else:
-                self._count_failure(port.number, slot)
-            device.later(device.draw(plan.interval), lambda: self._next(port.number))
+            self._ended(port, slot, plan, pdd if alerted else None, talk if answered else None)
 
         device.later(pdd + ring + talk, hang_up)
 
@@ -143,7 +130,6 @@ class Calls:
         answered = alerted and device.rng.random() < plan.answer_ratio
         ring = device.draw(plan.ring) if alerted else 0.0
         talk = device.draw(plan.talk) if answered else 0.0
-        stats = device.stats
 
         def still(side: Port, index: int, state: SimState) -> bool:
             return side.current == index and side.slot.state == state
@@ -160,24 +146,32 @@ class Calls:
                     SimState.PORT_CALL_WAIT,
                 ):
                     device.fire_current(side, SimEvent.CALL_END)
-            if alerted:
-                stats.add(port.number, slot, "alerted")
-                stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
-            device.version += 1
-            if answered:
-                seconds = round(talk)
-                stats.add(port.number, slot, "connected")
-                stats.add(port.number, slot, "talk_seconds", seconds)
-                stats.add(port.number, slot, "billed_minutes", -(-seconds // 60))
-                self._add_month(port.number, slot, seconds)
-                self.ports[port.number - 1].con_failed[slot] = 0
-            else:
-                self._count_failure(port.number, slot)
-            device.later(device.draw(plan.interval), lambda: self._next(port.number))
+            self._ended(port, slot, plan, pdd if alerted else None, talk if answered else None)
 
         if answered:
             device.later(pdd + ring, answer)
         device.later(pdd + ring + talk, hang_up)
+
+    def _ended(
+        self, port: Port, slot: int, plan: CallPlan, pdd: float | None, talk: float | None
+    ) -> None:
+        """A call has hung up: counted on the caller's slot (`pdd` None: it never rang,
+        `talk` None: never answered), then the port's next call after the plan's interval."""
+        device, stats = self.device, self.device.stats
+        if pdd is not None:
+            stats.add(port.number, slot, "alerted")
+            stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
+        device.version += 1  # dev-status shows the talk time
+        if talk is not None:
+            seconds = round(talk)
+            stats.add(port.number, slot, "connected")
+            stats.add(port.number, slot, "talk_seconds", seconds)
+            stats.add(port.number, slot, "billed_minutes", -(-seconds // 60))
+            self._add_month(port.number, slot, seconds)
+            self.ports[port.number - 1].con_failed[slot] = 0
+        else:
+            self._count_failure(port.number, slot)
+        device.later(device.draw(plan.interval), lambda: self._next(port.number))
 
     def _failed(self, port: Port, slot: int, plan: CallPlan) -> None:
         self._count_failure(port.number, slot)
