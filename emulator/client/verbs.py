@@ -145,8 +145,7 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--from", dest="ports", default=None, help="ports to send from, e.g. 1-4")
     p.add_argument("--tid", type=int, default=None, help="task id (random when absent)")
     p.add_argument("--sr-url", default=None, help="where the status-report goes")
-    p.add_argument("--username", default=os.environ.get("GOIP_USERNAME", "root"))
-    p.add_argument("--password", default=os.environ.get("GOIP_PASSWORD", "root"))
+    _device_login(p)
 
     p = sub.add_parser(
         "ussd",

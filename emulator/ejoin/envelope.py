@@ -12,10 +12,8 @@ from typing import Any
 
 from emulator.config.profile import ENVELOPE_CODES
 
-DEFAULT_CODES = ENVELOPE_CODES
-
 
 def ok(endpoint: str, overrides: dict[str, int] | None = None) -> dict[str, Any]:
     """A fresh success envelope for `endpoint`, honouring the profile's quirks."""
-    code = (overrides or {}).get(endpoint, DEFAULT_CODES[endpoint])
+    code = (overrides or {}).get(endpoint, ENVELOPE_CODES[endpoint])
     return {"code": code, "reason": "OK"}
