@@ -68,6 +68,12 @@ class Quirks(Model):
         description="answer an authenticated request with a session cookie and accept that "
         "cookie in place of credentials, as some web-managed firmware does",
     )
+    firmware: Literal["ejoin", "skyline", "router"] = Field(
+        "ejoin",
+        description="the EJOIN firmware family: ejoin (the spec), skyline (all_slots, LEDs, "
+        "per-slot IMEIs, eSIM) or router (op=redial, data settings); ops of another "
+        "family are refused",
+    )
     recv_sms_headers: bool = False
     sim_src: bool = False
     crypt_key: Literal["raw", "hex"] = "raw"
