@@ -16,7 +16,7 @@ from typing import Any
 from emulator.core.codes import TaskStatus
 from emulator.core.tasks import TaskSpec
 from emulator.ejoin.auth import authorize
-from emulator.ejoin.sms_api import parse_task
+from emulator.ejoin.task_wire import parse_task
 from emulator.gateway import DeviceApp
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import REFUSED_CODES, ApiError

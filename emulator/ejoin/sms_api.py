@@ -2,200 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
-from emulator.config.ports import PortListError, PortNames
+from emulator.config.ports import PortListError
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError, parse_value
 from emulator.core.tasks import TASK_OPERATIONS, TaskSpec, messages_of
 from emulator.ejoin import envelope
 from emulator.ejoin.auth import authenticated, authorize
+from emulator.ejoin.task_wire import parse_task
 from emulator.gateway import DeviceApp
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import REFUSED_CODES, ApiError
 from emulator.transport.request import SESSION_PARAMS, DeviceRequest, as_flag, as_int, as_str, show
 
 MAX_TASKS_PER_REQUEST = 10_000
-MAX_RECIPIENTS = 10_000
-MAX_TEXT = 10_000
-MMS_MAX_ATTACHMENTS = 5
-MMS_MAX_BYTES = 100 * 1024
-MMS_TYPES = frozenset({"jpg", "jpeg", "gif", "txt", "mp3", "png", "amr", "wav", "3gp", "mp4"})
-_INTVL = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?")
 TOP_LEVEL = ("sr_url", "sr_cnt", "sr_prd", "sms_url", "sms_cnt", "sms_prd")
-
-
-def _attributes(task: dict[Any, Any]) -> dict[str, Any]:
-    """A task's attributes by lowercased name (Tid, TO...); an exact name wins over others."""
-    try:
-        if all(map(str.islower, task)):
-            return task  # the usual case, lowercase names: nothing to copy
-    except TypeError:  # a key that is not text (never from JSON, but a dict may be anything)
-        pass
-    found: dict[str, Any] = {}
-    for key, value in task.items():
-        if isinstance(key, str):
-            name = key.lower()
-            if key == name or name not in found:
-                found[name] = value
-    return found
-
-
-def _number(
-    attrs: dict[str, Any],
-    where: str,
-    name: str,
-    low: int,
-    high: int,
-    default: int,
-    *,
-    falsy: bool = True,
-) -> int:
-    """An optional whole-number attribute; absent (or, when `falsy`, 0 or "") is `default`.
-
-    The field's name is only spelled out when there is an error to name it in.
-    """
-    value = attrs.get(name)
-    if value is None or (falsy and not value):
-        return default
-    return as_int(value, f"{where}.{name}", low, high)
-
-
-def _intvl(value: Any, where: str) -> tuple[float, float]:
-    """intvl in milliseconds, "500" or "500-2000" (spec 6.3.1.3), as seconds."""
-    text = as_str(value, where, 40)
-    m = _INTVL.fullmatch(text)
-    if not m:
-        raise ApiError.bad_request(f"{where}: {text!r} is not milliseconds like 500 or 500-2000")
-    low = int(m[1])
-    high = int(m[2]) if m[2] else low
-    if high < low or high > 86_400_000:
-        raise ApiError.bad_request(f"{where}: {text!r} is not a range low-high within a day")
-    return (low / 1000, high / 1000)
-
-
-def _attachments(text: str) -> TaskStatus:
-    """MMS attachments "type|base64;type|base64" (spec 6.3.1.3 smstype=1)."""
-    items = [item for item in text.split(";") if item.strip()]
-    if len(items) > MMS_MAX_ATTACHMENTS:
-        return TaskStatus.TOO_MANY_MMS_ATTACHMENTS
-    total = 0
-    for item in items:
-        kind, sep, data = item.partition("|")
-        if not sep or kind.strip().lower() not in MMS_TYPES:
-            return TaskStatus.MMS_ATTACHMENTS_EXPECTED
-        try:
-            total += len(base64.b64decode(data.strip(), validate=True))
-        except (binascii.Error, ValueError):
-            return TaskStatus.MMS_ATTACHMENTS_EXPECTED
-    if total > MMS_MAX_BYTES:
-        return TaskStatus.MMS_ATTACHMENTS_OVERLIMIT
-    return TaskStatus.OK
-
-
-def parse_task(names: PortNames, raw: Any, where: str) -> tuple[Any, TaskSpec | TaskStatus]:
-    """(tid as given, a TaskSpec or the status code that refuses the task).
-
-    Wrong types are the whole request's problem (400 naming the field); missing or
-    meaningless values are the task's (its status code, spec 6.3.1.4).
-    """
-    if not isinstance(raw, dict):
-        raise ApiError.bad_request(f'{where}: a task is a JSON object like {{"tid": 1, ...}}')
-    attrs = _attributes(raw)
-    _get = attrs.get
-    tid_raw = _get("tid")
-    if tid_raw is None or tid_raw == "":
-        return None, TaskStatus.TID_EXPECTED
-    tid = as_int(tid_raw, f"{where}.tid", -(2**63), 2**63 - 1)
-
-    to = _get("to")
-    recipients = (
-        []
-        if to is None
-        else [n.strip() for n in as_str(to, f"{where}.to", 400_000).split(",") if n.strip()]
-    )
-    if len(recipients) > MAX_RECIPIENTS:
-        raise ApiError.bad_request(
-            f"{where}.to: {len(recipients)} recipients is over {MAX_RECIPIENTS}"
-        )
-
-    smstype = _number(attrs, where, "smstype", 0, 1, 0)
-    chs_raw = _get("chs")
-    chs = "utf8" if not chs_raw else as_str(chs_raw, f"{where}.chs", 20).lower().replace("-", "")
-    if chs not in ("utf8", "base64"):
-        raise ApiError.bad_request(f"{where}.chs: {chs!r} is not utf8 or base64")
-    coding = _number(attrs, where, "coding", 0, 2, 0)
-    sms_raw = _get("sms")
-    sms = "" if sms_raw is None else as_str(sms_raw, f"{where}.sms", MAX_TEXT * 2)
-    text = sms
-    if chs == "base64" and sms:
-        try:
-            text = base64.b64decode(sms, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return tid, TaskStatus.SMS_EXPECTED
-    from_raw = _get("from")
-    if from_raw is None:
-        from_raw = _get("port")
-    from_text = "" if from_raw is None else as_str(from_raw, f"{where}.from", 4096)
-    intvl_raw = _get("intvl")
-    intvl = (0.0, 0.0) if intvl_raw is None else _intvl(intvl_raw, f"{where}.intvl")
-    tmo = _number(attrs, where, "tmo", 0, 86_400, 30)
-    sdr = _number(attrs, where, "sdr", 0, 1, 0, falsy=False) == 1
-    fdr = _number(attrs, where, "fdr", 0, 1, 1, falsy=False) == 1
-    dr = _number(attrs, where, "dr", 0, 1, 0, falsy=False) == 1
-    sr_prd = _number(attrs, where, "sr_prd", 0, 86_400, 60, falsy=False)
-    sr_cnt = _number(attrs, where, "sr_cnt", -(2**31), 2**31, 10, falsy=False)
-    if _get("smc") is not None:
-        as_str(_get("smc"), f"{where}.smc", 40)
-
-    if smstype == 1:
-        if _get("smstitle") is None:
-            return tid, TaskStatus.MMS_TITLE_EXPECTED
-        as_str(_get("smstitle"), f"{where}.smstitle", 200)
-        attachments = _get("attachments")
-        attached = (
-            ""
-            if attachments is None
-            else as_str(attachments, f"{where}.attachments", 4 * MMS_MAX_BYTES)
-        )
-        if not attached.strip() and not text:
-            return tid, TaskStatus.MMS_ATTACHMENTS_EXPECTED
-        verdict = _attachments(attached) if attached.strip() else TaskStatus.OK
-        if verdict != TaskStatus.OK:
-            return tid, verdict
-    elif not text:
-        return tid, TaskStatus.SMS_EXPECTED
-    if not recipients:
-        return tid, TaskStatus.TO_EXPECTED
-    if len(text) > MAX_TEXT:
-        raise ApiError.bad_request(f"{where}.sms: {len(text)} characters is over {MAX_TEXT}")
-    ports: list[int] | None = None
-    if from_text.strip():
-        try:
-            ports = list(dict.fromkeys(r.port for r in names.parse_list(from_text)))
-        except PortListError:
-            return tid, TaskStatus.INVALID_PORT
-    return tid, TaskSpec(
-        tid=tid,
-        recipients=recipients,
-        text=text,
-        sms=sms,
-        from_text=from_text,
-        ports=ports,
-        chs=chs,
-        coding=coding,
-        smstype=smstype,
-        intvl=intvl,
-        tmo=float(tmo),
-        sdr=sdr,
-        fdr=fdr,
-        dr=dr,
-        sr_cnt=sr_cnt,
-        sr_prd=sr_prd,
-    )
 
 
 def _tasks_of(dreq: DeviceRequest) -> tuple[list[Any], dict[str, Any]]:
