@@ -132,6 +132,15 @@ class Gateway:
         doc = (await self.state())["ports"][port - 1]
         return [s["slot"] for s in doc["slots"]].index(doc["current"]) + 1
 
+    async def sim(self, port: int) -> dict[str, Any]:
+        """The card in a port's current slot, as /_emulator/state shows it."""
+        doc = (await self.state())["ports"][port - 1]
+        return next(s["sim"] for s in doc["slots"] if s["slot"] == doc["current"])
+
+    async def imei(self, port: int) -> str:
+        """The IMEI of a port's module, as /_emulator/state shows it."""
+        return (await self.state())["ports"][port - 1]["imei"]
+
     async def task_ids(self) -> list[int]:
         return [t["tid"] for t in (await self.state())["tasks"]]
 

@@ -18,10 +18,6 @@ async def at(gw, command=None, **params):
     return doc
 
 
-def card(gw, port=1):
-    return gw.device.ports[port - 1].slot.card
-
-
 async def test_ports_query(gateway):
     assert await at(gateway) == {
         "code": 0,
@@ -58,7 +54,7 @@ async def test_identity_commands_of_the_module(gateway):
     assert (await at(gateway, "ati", port=1))["resp"] == ati
     resp = await gateway.client.get(f"{AT}?username=root&password=root&port=1&at=%20AT%2BCGMR%20")
     assert (await resp.json())["resp"] == "\r\nEC20FAR06A01M4G\r\n" + OK
-    imei = gateway.device.imei(2)
+    imei = await gateway.imei(2)
     for command in ("AT+CGSN", "AT+GSN"):
         assert (await at(gateway, command, port="2.01"))["resp"] == f"\r\n{imei}\r\n" + OK
 
@@ -72,13 +68,13 @@ async def test_module_from_the_profile(gateway_factory):
 
 
 async def test_sim_commands_read_the_current_card(gateway):
-    sim = card(gateway)
-    assert (await at(gateway, "AT+CIMI", port=1))["resp"] == f"\r\n{sim.imsi}\r\n" + OK
+    sim = await gateway.sim(1)
+    assert (await at(gateway, "AT+CIMI", port=1))["resp"] == f"\r\n{sim['imsi']}\r\n" + OK
     for command, prefix in (("AT+CCID", "+CCID"), ("AT+ICCID", "+ICCID"), ("at+qccid", "+QCCID")):
         doc = await at(gateway, command, port=1)
-        assert doc["resp"] == f"\r\n{prefix}: {sim.iccid}\r\n" + OK
+        assert doc["resp"] == f"\r\n{prefix}: {sim['iccid']}\r\n" + OK
     assert (await at(gateway, "AT+CPIN?", port=1))["resp"] == "\r\n+CPIN: READY\r\n" + OK
-    assert (await at(gateway, "AT+CSQ", port=1))["resp"] == f"\r\n+CSQ: {sim.signal},99\r\n" + OK
+    assert (await at(gateway, "AT+CSQ", port=1))["resp"] == f"\r\n+CSQ: {sim['signal']},99\r\n" + OK
     cops = '\r\n+COPS: 0,0,"CHINA UNICOM GSM"\r\n' + OK
     assert (await at(gateway, "AT+COPS?", port=1))["resp"] == cops
     for command, prefix in (
@@ -90,7 +86,7 @@ async def test_sim_commands_read_the_current_card(gateway):
 
 
 async def test_cnum_type_follows_the_number(gateway):
-    number = card(gateway).number
+    number = (await gateway.sim(1))["number"]
     kind = 145 if number.startswith("+") else 129
     doc = await at(gateway, "AT+CNUM", port=1)
     assert doc["resp"] == f'\r\n+CNUM: "","{number}",{kind}\r\n' + OK
@@ -117,7 +113,7 @@ async def test_unsupported_commands_answer_error_code_0(gateway, command):
 
 async def test_egmr_writes_the_module_imei_everywhere(gateway):
     before = await at(gateway, "AT+EGMR=0,7", port=3)
-    assert before["resp"] == f'\r\n+EGMR: "{gateway.device.imei(3)}"\r\n' + OK
+    assert before["resp"] == f'\r\n+EGMR: "{await gateway.imei(3)}"\r\n' + OK
     assert (await at(gateway, 'AT+EGMR=1,7,"861234567890123"', port=3))["resp"] == OK
     _, status = await gateway.get("/goip_get_status.html", **CREDS)
     assert status["status"][2]["imei"] == "861234567890123"
@@ -129,15 +125,15 @@ async def test_egmr_writes_the_module_imei_everywhere(gateway):
 
 
 async def test_egmr_with_a_bad_imei_writes_nothing(gateway):
-    imei = gateway.device.imei(1)
+    imei = await gateway.imei(1)
     assert (await at(gateway, 'AT+EGMR=1,7,"12345"', port=1))["resp"] == "\r\nERROR\r\n"
-    assert gateway.device.imei(1) == imei
+    assert await gateway.imei(1) == imei
 
 
 async def test_plus_is_kept_and_post_body_ignored(gateway):
     resp = await gateway.client.get(f"{AT}?username=root&password=root&port=1&at=AT+CIMI")
     doc = await resp.json()
-    assert doc["resp"] == f"\r\n{card(gateway).imsi}\r\n" + OK
+    assert doc["resp"] == f"\r\n{(await gateway.sim(1))['imsi']}\r\n" + OK
     status, doc = await gateway.post(AT, b"garbage", port=1, at="AT", **CREDS)
     assert status == 200 and doc["resp"] == OK
 

@@ -51,13 +51,20 @@ async def test_flaky_sims_fail_switch_and_recover(gateway_factory, receiver):
     gw = await gateway_factory(load_profile("flaky-sims"))
     await gw.get("/goip_get_status.html", url=receiver.url, **CREDS)
     await gw.advance(60)
-    ports = gw.device.ports
-    assert ports[0].current == 2 and ports[0].slots[0].state == S.IDLE  # 1.01 failed, moved on
-    assert ports[1].current == 2  # 2A barred
-    assert ports[2].current == 2  # 3A unreadable
-    assert ports[3].slot.state == S.NO_BALANCE
-    assert ports[4].current == 2  # 5A empty: boots on 5B
-    assert ports[5].current == 2 and ports[5].slots[0].state == S.USER_LOCKED
+    ports = (await gw.state())["ports"]
+
+    def st(port: int, slot: int) -> int:
+        return ports[port - 1]["slots"][slot - 1]["st"]
+
+    def current(port: int) -> str:
+        return ports[port - 1]["current"]
+
+    assert current(1) == "1.02" and st(1, 1) == S.REGISTER_FAILED  # 1.01 failed, moved on
+    assert current(2) == "2.02"  # 2A barred
+    assert current(3) == "3.02"  # 3A unreadable
+    assert st(4, 1) == S.NO_BALANCE
+    assert current(5) == "5.02"  # 5A empty: boots on 5B
+    assert current(6) == "6.02" and st(6, 1) == S.USER_LOCKED
     # Warm boot: the failures happened before anyone listened; all_sims=1 shows them.
     _, doc = await gw.get("/goip_get_status.html", all_sims=1, **CREDS)
     seen = {(e["port"], e["st"]) for e in doc["status"]}
@@ -69,7 +76,8 @@ async def test_flaky_sims_fail_switch_and_recover(gateway_factory, receiver):
         "port 8 loses its network",
         "port 9 module restarts",
     }
-    assert ports[6].current == 2  # 7A barred at t=120: switched to 7B
+    ports = (await gw.state())["ports"]
+    assert current(7) == "7.02"  # 7A barred at t=120: switched to 7B
 
 
 async def test_same_seed_gives_byte_identical_journals(gateway_factory, receiver):

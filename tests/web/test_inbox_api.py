@@ -26,7 +26,7 @@ async def test_inject_push_and_read_back(gateway, receiver):
         "2.01",
         1767225610,
         "+15550001",
-        gateway.device.ports[1].slot.card.number,
+        (await gateway.sim(2))["number"],
     ]
     assert base64.b64decode(entry[5]).decode() == "héllo"
     _, doc = await gateway.get("/goip_get_sms.html", **CREDS)

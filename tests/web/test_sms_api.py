@@ -285,5 +285,6 @@ async def test_attribute_names_in_any_case_the_exact_name_winning(gateway):
     task = {"Tid": 41, "TO": "13800000001", "Sms": "hi", "SR_PRD": 5, "tid": 42}
     status, doc = await gateway.post(SEND, send_body(task), **CREDS)
     assert status == 200 and doc["status"] == [{"tid": 42, "status": "0 OK"}]
-    held = gateway.device.sending.tasks[42]
-    assert (held.recipients, held.text, held.sr_prd) == (["13800000001"], "hi", 5)
+    _, doc = await gateway.get("/goip_get_tasks.html", port=1, has_content=1, **CREDS)
+    [held] = doc["tasks"]
+    assert (held["tid"], held["to"], held["sms"]) == (42, "13800000001", "hi")

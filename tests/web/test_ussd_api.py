@@ -61,7 +61,7 @@ async def test_wrong_credentials_are_code_1_with_the_five_keys(gateway):
 async def test_balance_and_number_codes_answer_from_the_current_sim(gateway):
     doc = await ussd(gateway, port=1, ussd="*100#")
     assert (doc["code"], doc["resp"]) == (0, "Your balance is 100.00.")
-    number = gateway.device.ports[1].slot.card.number
+    number = (await gateway.sim(2))["number"]
     assert (await ussd(gateway, port="2.01", ussd="*101#"))["resp"] == f"Your number is {number}."
     assert await state_of(gateway, 1) is None  # a node without options closes at once
 
@@ -273,10 +273,9 @@ async def test_operator_tree_and_text_fields(gateway_factory):
         }
     }
     gw = await registered(gateway_factory, ussd=tree)
-    slot = gw.device.ports[0].slot
+    card, imei = await gw.sim(1), await gw.imei(1)
     doc = await ussd(gw, port=1, ussd="#9#")
-    card = slot.card
-    assert doc["resp"] == f"1.01 {card.imsi} {gw.device.imei(1)} {card.operator} {card.iccid}"
+    assert doc["resp"] == f"1.01 {card['imsi']} {imei} {card['operator']} {card['iccid']}"
     assert (await ussd(gw, port=1, ussd="*100#"))["resp"] == "No such service"
 
 
