@@ -7,12 +7,9 @@ received SMS by `sms_cnt`/`sms_prd` ("缓冲数到达该值, 立即发送 ... �
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from emulator.core.timers import TimerHandle
-
-if TYPE_CHECKING:
-    from emulator.core.device import Device
 
 T = TypeVar("T")
 
@@ -20,11 +17,11 @@ T = TypeVar("T")
 class Batch(Generic[T]):
     def __init__(
         self,
-        device: Device,
+        later: Callable[[float, Callable[[], None]], TimerHandle],
         limits: Callable[[], tuple[int, int]],
         emit: Callable[[tuple[T, ...]], None],
     ) -> None:
-        self._device = device
+        self._later = later  # the device's: a reboot voids the timer
         self._limits = limits  # read at each add: the settings may change at any time
         self._emit = emit
         self._items: list[T] = []
@@ -36,7 +33,7 @@ class Batch(Generic[T]):
         if len(self._items) >= max(count, 1):
             self.flush()
         elif self._timer is None:
-            self._timer = self._device.later(period, self._due)
+            self._timer = self._later(period, self._due)
 
     def _due(self) -> None:
         self._timer = None

@@ -11,6 +11,7 @@ slot in the device's windowed `Stats`.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -20,7 +21,8 @@ from emulator.core.sim import SimEvent
 from emulator.core.stats import Window
 
 if TYPE_CHECKING:
-    from emulator.core.device import Device, Port
+    from emulator.core.context import EngineContext
+    from emulator.core.slots import Port
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +50,11 @@ class PortCalls:
 class Calls:
     """The device's voice-call simulator and its counters."""
 
-    def __init__(self, device: Device) -> None:
-        self.device = device
-        self.ports = [PortCalls() for _ in device.ports]
+    def __init__(self, ctx: EngineContext, fire: Callable[[Port, SimEvent], bool]) -> None:
+        self.ctx = ctx
+        # A transition of a port's current SIM: the SIM table stays the device's.
+        self._fire = fire
+        self.ports = [PortCalls() for _ in ctx.ports]
         self.month: dict[tuple[int, int], tuple[str, int]] = {}  # slot -> (yyyymm, seconds)
 
     def reboot(self) -> None:
@@ -87,49 +91,49 @@ class Calls:
         if state.remaining == 0:
             state.plans.popleft()
         state.busy = True
-        self._dial(self.device.ports[number - 1], plan)
+        self._dial(self.ctx.ports[number - 1], plan)
 
     def _dial(self, port: Port, plan: CallPlan) -> None:
-        device = self.device
+        ctx = self.ctx
         slot = port.current
-        stats = device.stats
+        stats = ctx.stats
         stats.add(port.number, slot, "calls")
         if plan.peer is not None:
-            self._dial_peer(port, device.ports[plan.peer - 1], plan)
+            self._dial_peer(port, ctx.ports[plan.peer - 1], plan)
             return
         if port.slot.state not in (SimState.OK, SimState.NO_BALANCE):
             self._failed(port, slot, plan)
             return
-        device.fire_current(port, SimEvent.CALL_START)
-        pdd = device.draw(plan.pdd)
-        alerted = device.rng.random() < plan.alert_ratio
-        answered = alerted and device.rng.random() < plan.answer_ratio
-        ring = device.draw(plan.ring) if alerted else 0.0
-        talk = device.draw(plan.talk) if answered else 0.0
+        self._fire(port, SimEvent.CALL_START)
+        pdd = ctx.draw(plan.pdd)
+        alerted = ctx.rng.random() < plan.alert_ratio
+        answered = alerted and ctx.rng.random() < plan.answer_ratio
+        ring = ctx.draw(plan.ring) if alerted else 0.0
+        talk = ctx.draw(plan.talk) if answered else 0.0
 
         def hang_up() -> None:
             if port.current == slot and port.slot.state == SimState.IN_CALL:
-                device.fire_current(port, SimEvent.CALL_END)
+                self._fire(port, SimEvent.CALL_END)
             self._ended(port, slot, plan, pdd if alerted else None, talk if answered else None)
 
-        device.later(pdd + ring + talk, hang_up)
+        ctx.later(pdd + ring + talk, hang_up)
 
     def _dial_peer(self, port: Port, peer: Port, plan: CallPlan) -> None:
         """A call from `port` to `peer`, another port of the device: both show `14 Waiting
         for Port Call` until answered, `13 Port Calling Port` while they talk, then `3 OK`.
         Only the caller's statistics count it; a peer not `3 OK` fails it at once."""
-        device = self.device
+        ctx = self.ctx
         slot, peer_slot = port.current, peer.current
         if port.slot.state != SimState.OK or peer.slot.state != SimState.OK:
             self._failed(port, slot, plan)
             return
-        device.fire_current(port, SimEvent.PORT_CALL_WAIT)
-        device.fire_current(peer, SimEvent.PORT_CALL_WAIT)
-        pdd = device.draw(plan.pdd)
-        alerted = device.rng.random() < plan.alert_ratio
-        answered = alerted and device.rng.random() < plan.answer_ratio
-        ring = device.draw(plan.ring) if alerted else 0.0
-        talk = device.draw(plan.talk) if answered else 0.0
+        self._fire(port, SimEvent.PORT_CALL_WAIT)
+        self._fire(peer, SimEvent.PORT_CALL_WAIT)
+        pdd = ctx.draw(plan.pdd)
+        alerted = ctx.rng.random() < plan.alert_ratio
+        answered = alerted and ctx.rng.random() < plan.answer_ratio
+        ring = ctx.draw(plan.ring) if alerted else 0.0
+        talk = ctx.draw(plan.talk) if answered else 0.0
 
         def still(side: Port, index: int, state: SimState) -> bool:
             return side.current == index and side.slot.state == state
@@ -137,7 +141,7 @@ class Calls:
         def answer() -> None:
             for side, index in ((port, slot), (peer, peer_slot)):
                 if still(side, index, SimState.PORT_CALL_WAIT):
-                    device.fire_current(side, SimEvent.PORT_CALL)
+                    self._fire(side, SimEvent.PORT_CALL)
 
         def hang_up() -> None:
             for side, index in ((port, slot), (peer, peer_slot)):
@@ -145,23 +149,23 @@ class Calls:
                     SimState.PORT_CALLING,
                     SimState.PORT_CALL_WAIT,
                 ):
-                    device.fire_current(side, SimEvent.CALL_END)
+                    self._fire(side, SimEvent.CALL_END)
             self._ended(port, slot, plan, pdd if alerted else None, talk if answered else None)
 
         if answered:
-            device.later(pdd + ring, answer)
-        device.later(pdd + ring + talk, hang_up)
+            ctx.later(pdd + ring, answer)
+        ctx.later(pdd + ring + talk, hang_up)
 
     def _ended(
         self, port: Port, slot: int, plan: CallPlan, pdd: float | None, talk: float | None
     ) -> None:
         """A call has hung up: counted on the caller's slot (`pdd` None: it never rang,
         `talk` None: never answered), then the port's next call after the plan's interval."""
-        device, stats = self.device, self.device.stats
+        ctx, stats = self.ctx, self.ctx.stats
         if pdd is not None:
             stats.add(port.number, slot, "alerted")
             stats.add(port.number, slot, "pdd_ms", round(pdd * 1000))
-        device.version += 1  # dev-status shows the talk time
+        ctx.changed()  # dev-status shows the talk time
         if talk is not None:
             seconds = round(talk)
             stats.add(port.number, slot, "connected")
@@ -171,18 +175,18 @@ class Calls:
             self.ports[port.number - 1].con_failed[slot] = 0
         else:
             self._count_failure(port.number, slot)
-        device.later(device.draw(plan.interval), lambda: self._next(port.number))
+        ctx.later(ctx.draw(plan.interval), lambda: self._next(port.number))
 
     def _failed(self, port: Port, slot: int, plan: CallPlan) -> None:
         self._count_failure(port.number, slot)
-        self.device.later(self.device.draw(plan.interval), lambda: self._next(port.number))
+        self.ctx.later(self.ctx.draw(plan.interval), lambda: self._next(port.number))
 
     def _count_failure(self, port: int, slot: int) -> None:
         streaks = self.ports[port - 1].con_failed
         streaks[slot] = streaks.get(slot, 0) + 1
 
     def _month_key(self) -> str:
-        return datetime.fromtimestamp(self.device.now(), UTC).strftime("%Y%m")
+        return datetime.fromtimestamp(self.ctx.now(), UTC).strftime("%Y%m")
 
     def _add_month(self, port: int, slot: int, seconds: int) -> None:
         key = self._month_key()
@@ -193,7 +197,7 @@ class Calls:
 
     def durations(self, port: int, slot: int) -> tuple[str, str, str]:
         """dev-status tot_dur, mon_dur, day_dur: "<minutes talked>/<limit, -1 = none>"."""
-        stats = self.device.stats
+        stats = self.ctx.stats
         total = stats.count(port, slot, "talk_seconds", Window.TOTAL) // 60
         today = stats.count(port, slot, "talk_seconds", Window.TODAY) // 60
         month, seconds = self.month.get((port, slot), ("", 0))
@@ -202,7 +206,7 @@ class Calls:
 
     def figures(self, port: int, slot: int, window: Window) -> dict[str, object]:
         """The stat entry of spec 10.1.3 for one port and slot."""
-        stats = self.device.stats
+        stats = self.ctx.stats
 
         def count(name: str) -> int:
             return stats.count(port, slot, name, window)

@@ -18,6 +18,7 @@ from emulator.core.calls import Calls
 from emulator.core.codes import SimState
 from emulator.core.commands import Commands
 from emulator.core.config import CoreConfig
+from emulator.core.context import EngineContext
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
 from emulator.core.inbound import Inbound, Stored
 from emulator.core.ports import PortListError, PortRef
@@ -100,9 +101,10 @@ class Device(Commands, SimEvents):
             self.saved = settings_mod.from_plain(dict(flash.saved), self.saved)
         self.settings = self.saved.copy()
         self.ports = self._build_ports()
-        self.sending = Sending(self)
-        self.inbound = Inbound(self)
-        self.calls = Calls(self)
+        engines = EngineContext(self)
+        self.inbound = Inbound(engines, self.inbox_changed)
+        self.sending = Sending(engines, self.inbound.schedule_delivery_report)
+        self.calls = Calls(engines, self.fire_current)
         self.dev_status_seq = 0
         # Grows on every change a status entry can show, so the web edge may cache the
         # rendered entries of dev-status until it moves (a 32x4 device answers it often).

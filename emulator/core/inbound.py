@@ -22,7 +22,8 @@ from emulator.core.events import ReceivedSms, RecvSms
 from emulator.core.sim import REGISTERED
 
 if TYPE_CHECKING:
-    from emulator.core.device import Device, Port
+    from emulator.core.context import EngineContext
+    from emulator.core.slots import Port
 
 
 class NotReceived(ValueError):
@@ -51,16 +52,17 @@ def scts(ts: float, utc_offset: float) -> str:
 class Inbound:
     """What a device receives."""
 
-    def __init__(self, device: Device) -> None:
-        self.device = device
+    def __init__(self, ctx: EngineContext, inbox_changed: Callable[[], None]) -> None:
+        self.ctx = ctx
+        self._inbox_changed = inbox_changed  # flash holds the inbox on some devices
         self.inbox: deque[Stored] = deque()
         self.next_id = 1
         self.dropped = 0
         self.held: dict[tuple[int, int], list[ReceivedSms]] = {}  # by the network, per SIM
         self.pending: Batch[ReceivedSms] = Batch(
-            device, lambda: (device.settings.sms_cnt, device.settings.sms_prd), self._emit
+            ctx.later, lambda: (ctx.settings.sms_cnt, ctx.settings.sms_prd), self._emit
         )
-        self.utc_offset = device.config.device.utc_offset
+        self.utc_offset = ctx.config.device.utc_offset
         # Told of each SMS or report as it is stored (a personality that pushes each one
         # itself, as DBL's RECEIVE does); None: nobody listens.
         self.listener: Callable[[ReceivedSms], None] | None = None
@@ -81,12 +83,12 @@ class Inbound:
         Returns its inbox id, or None when the network holds it until that SIM
         registers. Raises NotReceived when the slot has no SIM.
         """
-        target = self.device.ports[port - 1]
+        target = self.ctx.ports[port - 1]
         index = slot or target.current
         card = target.slots[index - 1].card
         if card is None:
             raise NotReceived(port, index, "has no SIM: nobody to deliver to")
-        when = self.device.now() if ts is None else ts
+        when = self.ctx.now() if ts is None else ts
         sms = ReceivedSms(
             flag=0,
             port=port,
@@ -102,16 +104,16 @@ class Inbound:
 
     def schedule_delivery_report(self, port: int, slot: int, recipient: str) -> None:
         """dr=1: the network reports delivery of a sent message later (spec 7.2.3)."""
-        sending = self.device.config.sending
-        delay = self.device.draw(sending.delivery_delay)
+        sending = self.ctx.config.sending
+        delay = self.ctx.draw(sending.delivery_delay)
         failed = sending.delivery_failure_rate > 0 and (
-            self.device.rng.random() < sending.delivery_failure_rate
+            self.ctx.rng.random() < sending.delivery_failure_rate
         )
 
         def arrive() -> None:
-            target = self.device.ports[port - 1]
+            target = self.ctx.ports[port - 1]
             card = target.slots[slot - 1].card
-            now = self.device.now()
+            now = self.ctx.now()
             code = 1 if failed else 0
             stamp = scts(now, self.utc_offset)
             report = ReceivedSms(
@@ -127,7 +129,7 @@ class Inbound:
             )
             self._arrive(target, report)
 
-        self.device.later(delay, arrive)
+        self.ctx.later(delay, arrive)
 
     def _arrive(self, port: Port, sms: ReceivedSms) -> int | None:
         slot = port.slots[sms.slot - 1]
@@ -145,14 +147,14 @@ class Inbound:
 
     def _store(self, sms: ReceivedSms) -> int:
         if sms.flag == 0:
-            self.device.stats.add(sms.port, sms.slot, "received")
+            self.ctx.stats.add(sms.port, sms.slot, "received")
         stored = Stored(self.next_id, sms)
         self.next_id += 1
         self.inbox.append(stored)
-        if len(self.inbox) > self.device.config.inbox.capacity:
+        if len(self.inbox) > self.ctx.config.inbox.capacity:
             self.inbox.popleft()
             self.dropped += 1
-        self.device.inbox_changed()
+        self._inbox_changed()
         self._push(sms)
         if self.listener is not None:
             self.listener(sms)
@@ -164,9 +166,9 @@ class Inbound:
         self.pending.add(sms)
 
     def _emit(self, batch: tuple[ReceivedSms, ...]) -> None:
-        url = self.device.settings.sms_url
+        url = self.ctx.settings.sms_url
         if url:
-            self.device.outbox.emit(RecvSms(url=url, sms=batch))
+            self.ctx.outbox.emit(RecvSms(url=url, sms=batch))
 
     # -- the inbox (spec 8) ---------------------------------------------------------------
 
@@ -184,16 +186,16 @@ class Inbound:
         if delete and found:
             gone = {s.id for s in found}
             self.inbox = deque(s for s in self.inbox if s.id not in gone)
-            self.device.inbox_changed()
+            self._inbox_changed()
         return found, next_sms
 
     def restore(self, kept: tuple[Stored, ...], next_id: int) -> None:
         """The inbox read back from flash at a boot, the newest `capacity` entries."""
-        self.inbox = deque(kept[-self.device.config.inbox.capacity :])
+        self.inbox = deque(kept[-self.ctx.config.inbox.capacity :])
         self.next_id = max(next_id, self.inbox[-1].id + 1 if self.inbox else 1)
 
     def reboot(self) -> None:
         """RAM is lost; the inbox survives only where the device stores it in flash."""
         self.pending.clear()
-        if not self.device.config.device.keeps_inbox_on_reboot:
+        if not self.ctx.config.device.keeps_inbox_on_reboot:
             self.inbox.clear()

@@ -25,7 +25,8 @@ from emulator.core.sms_text import parts
 from emulator.core.timers import TimerHandle
 
 if TYPE_CHECKING:
-    from emulator.core.device import Device, Port
+    from emulator.core.context import EngineContext
+    from emulator.core.slots import Port
 
 # A port sends only from a SIM registered and free: not in a call, not out of balance.
 CAN_SEND = frozenset({SimState.OK})
@@ -142,13 +143,17 @@ def messages_of(spec: TaskSpec) -> int:
 class Sending:
     """The device's SMS engine."""
 
-    def __init__(self, device: Device) -> None:
-        self.device = device
+    def __init__(
+        self, ctx: EngineContext, delivery_report: Callable[[int, int, str], None]
+    ) -> None:
+        self.ctx = ctx
+        # The network's report of a delivered message arrives as an SMS (spec 7.1 dr).
+        self._delivery_report = delivery_report
         self.tasks: dict[int, Task] = {}
-        self.queues = [PortQueue() for _ in device.ports]
+        self.queues = [PortQueue() for _ in ctx.ports]
         self._order = 0
         self.reports: Batch[TaskReport] = Batch(
-            device, lambda: (device.settings.sr_cnt, device.settings.sr_prd), self._emit
+            ctx.later, lambda: (ctx.settings.sr_cnt, ctx.settings.sr_prd), self._emit
         )
         self._reporting: set[int] = set()  # finished tasks whose last report is buffered
         self.held = 0  # messages of the tasks held, waiting or on the air: sending.max_messages
@@ -170,7 +175,7 @@ class Sending:
         # A finished task whose last report still waits in the buffer is still held.
         if spec.tid in self.tasks or spec.tid in pending or spec.tid in self._reporting:
             return TaskStatus.DUPLICATED_TID
-        limits = self.device.config.sending
+        limits = self.ctx.config.sending
         if len(self.tasks) + len(pending) >= limits.max_tasks:
             return TaskStatus.TOO_MANY_TASK
         # A device's memory holds so many messages, however few the tasks (16 too).
@@ -221,7 +226,7 @@ class Sending:
         self.tasks[task.tid] = task
         self.held += len(task.messages)
         if task.sr_prd > 0:
-            task.report_timer = self.device.later(task.sr_prd, _PeriodicReport(self, task))
+            task.report_timer = self.ctx.later(task.sr_prd, _PeriodicReport(self, task))
         for port in dict.fromkeys([m.port for m in task.messages]):
             self._kick(port)
         return task
@@ -230,13 +235,13 @@ class Sending:
         """The ports (of those named, or all) whose current SIM can send now."""
         if ports is None:
             return self._sendable()
-        return [p for p in ports if self._can_send(self.device.ports[p - 1])]
+        return [p for p in ports if self._can_send(self.ctx.ports[p - 1])]
 
     def _sendable(self) -> list[int]:
         # Asked on every submission; the answer only moves when a port's state does.
-        version = self.device.version
+        version = self.ctx.version
         if self._sendable_at != version:
-            self._sendable_list = [p.number for p in self.device.ports if self._can_send(p)]
+            self._sendable_list = [p.number for p in self.ctx.ports if self._can_send(p)]
             self._sendable_at = version
         return self._sendable_list
 
@@ -290,7 +295,7 @@ class Sending:
                 queue.timer.cancel()
         self.tasks.clear()
         self.held = 0
-        self.queues = [PortQueue() for _ in self.device.ports]
+        self.queues = [PortQueue() for _ in self.ctx.ports]
         self.reports.clear()
         self._reporting.clear()
 
@@ -308,7 +313,7 @@ class Sending:
     def gauges(self, port: int, slot: int) -> tuple[int, int, int]:
         """(unsent, sending, con_failed) of a port's slot, for goip_get_sms_stat (spec 9)."""
         queue = self.queues[port - 1]
-        current = self.device.ports[port - 1].current == slot
+        current = self.ctx.ports[port - 1].current == slot
         unsent = len(queue.waiting) if current else 0
         sending = 1 if current and queue.head is not None else 0
         return unsent, sending, queue.con_failed.get(slot, 0)
@@ -330,8 +335,8 @@ class Sending:
         queue = self.queues[number - 1]
         if queue.head is not None or not queue.waiting:
             return
-        port = self.device.ports[number - 1]
-        now = self.device.now()
+        port = self.ctx.ports[number - 1]
+        now = self.ctx.now()
         # The first message that is not paused and whose task's interval has passed.
         wait_until: float | None = None
         for message in queue.waiting:
@@ -346,7 +351,7 @@ class Sending:
             self._start(queue, port, message)
             return
         if wait_until is not None and queue.timer is None:
-            queue.timer = self.device.later(wait_until - now, lambda: self._wake(number))
+            queue.timer = self.ctx.later(wait_until - now, lambda: self._wake(number))
 
     def _wake(self, number: int) -> None:
         self.queues[number - 1].timer = None
@@ -362,30 +367,28 @@ class Sending:
             queue.timer.cancel()
         if not self._can_send(port):
             queue.awaiting_sim = True
-            queue.timer = self.device.later(task.tmo, lambda: self._give_up(port, message))
+            queue.timer = self.ctx.later(task.tmo, lambda: self._give_up(port, message))
             return
         self._transmit(queue, port, message)
 
     def _transmit(self, queue: PortQueue, port: Port, message: Message) -> None:
         card = port.slot.card
-        sending = self.device.config.sending
+        sending = self.ctx.config.sending
         span = (card.send_latency if card else None) or sending.latency
-        latency = sum(self.device.draw(span) for _ in range(message.parts))
+        latency = sum(self.ctx.draw(span) for _ in range(message.parts))
         rate = (
             card.send_failure_rate
             if card and card.send_failure_rate is not None
             else (sending.failure_rate)
         )
-        refused = rate > 0 and self.device.rng.random() < rate
+        refused = rate > 0 and self.ctx.rng.random() < rate
         slot = port.current
         tmo = message.task.tmo
         if latency > tmo:
-            queue.timer = self.device.later(tmo, lambda: self._done(port, message, slot, TIMED_OUT))
+            queue.timer = self.ctx.later(tmo, lambda: self._done(port, message, slot, TIMED_OUT))
         else:
             outcome = NETWORK_REFUSED if refused else None
-            queue.timer = self.device.later(
-                latency, lambda: self._done(port, message, slot, outcome)
-            )
+            queue.timer = self.ctx.later(latency, lambda: self._done(port, message, slot, outcome))
 
     def _give_up(self, port: Port, message: Message) -> None:
         self._done(port, message, port.current, UNREGISTERED)
@@ -399,8 +402,8 @@ class Sending:
         queue.awaiting_sim = False
         task = message.task
         task.sending -= 1
-        now = self.device.now()
-        stats = self.device.stats
+        now = self.ctx.now()
+        stats = self.ctx.stats
         stats.add(port.number, slot, "sent")
         if failure is None:
             message.state = MessageState.SENT
@@ -412,7 +415,7 @@ class Sending:
                     task.sdr_records = []
                 task.sdr_records.append((message.index, message.number, port.number, slot, now))
             if task.dr:
-                self.device.inbound.schedule_delivery_report(port.number, slot, message.number)
+                self._delivery_report(port.number, slot, message.number)
         else:
             message.state = MessageState.FAILED
             task.failed += 1
@@ -428,7 +431,7 @@ class Sending:
         if high > 0:
             if task.next_send is None:
                 task.next_send = {}
-            task.next_send[port.number] = now + self.device.draw((low, high))
+            task.next_send[port.number] = now + self.ctx.draw((low, high))
         task.since_report += 1
         if self.listener is not None:
             self.listener(message, failure is None)
@@ -446,7 +449,7 @@ class Sending:
             return
         if task.since_report > 0:
             self._report(task)
-        task.report_timer = self.device.later(task.sr_prd, _PeriodicReport(self, task))
+        task.report_timer = self.ctx.later(task.sr_prd, _PeriodicReport(self, task))
 
     def _report(self, task: Task) -> None:
         rpt = TaskReport(
@@ -477,9 +480,9 @@ class Sending:
 
     def _emit(self, rpts: tuple[TaskReport, ...]) -> None:
         self._reporting.clear()
-        url = self.device.settings.sr_url
+        url = self.ctx.settings.sr_url
         if url:
-            self.device.outbox.emit(StatusReport(url=url, rpts=rpts))
+            self.ctx.outbox.emit(StatusReport(url=url, rpts=rpts))
 
 
 # The task operations of spec 6.3.3-6.3.5 by name, for the edges that name them.
