@@ -10,6 +10,9 @@ import subprocess
 import sys
 from typing import Any
 
+# `goip-emulator serve` on a free port, as the benchmarks start it (options follow).
+SERVE = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
+
 
 def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"

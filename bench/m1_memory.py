@@ -18,11 +18,10 @@ import contextlib
 import json
 import os
 import re
-import sys
 import tempfile
 import time
 
-from bench.common import machine, report, rss_mb
+from bench.common import SERVE, machine, report, rss_mb
 
 SLOW_CONNECTIONS = int(os.environ.get("BENCH_SLOW_CONNECTIONS", "800"))
 HOLD_LIMIT = float(os.environ.get("BENCH_HOLD_LIMIT", "90"))
@@ -40,12 +39,7 @@ CREDS = "username=root&password=root"
 
 async def _start(profile: str) -> tuple[asyncio.subprocess.Process, int]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "emulator",
-        "serve",
-        "--port",
-        "0",
+        *SERVE,
         "--profile",
         profile,
         "--log-level",

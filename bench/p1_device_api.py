@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import machine, report, verdict
+from bench.common import SERVE, machine, report, verdict
 
 CACHE = Path(__file__).parent / ".cache"
 WIREMOCK_VERSION = "3.13.2"
@@ -191,12 +191,7 @@ def main() -> None:
         script.write_text(POST_LUA)
         emulator, emu_url = _start(
             [
-                sys.executable,
-                "-m",
-                "emulator",
-                "serve",
-                "--port",
-                "0",
+                *SERVE,
                 "--profile",
                 str(profile),
                 "--log-level",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.common import machine, report, verdict
+from bench.common import SERVE, machine, report, verdict
 from emulator.runtime import bound_port
 
 TASKS = 1000
@@ -70,12 +69,7 @@ async def run() -> dict[str, float]:
         profile.write_text(PROFILE)
         proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "emulator",
-                "serve",
-                "--port",
-                "0",
+                *SERVE,
                 "--clock",
                 "virtual",
                 "--profile",

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -37,6 +37,7 @@ from emulator.config.profile import Profile, load_profile
 from emulator.runtime import Server, bound_port
 
 T = TypeVar("T")
+V = TypeVar("V")
 CLOCKS = ("real", "virtual")
 
 
@@ -556,6 +557,19 @@ async def _open_receiver(options: dict[str, Any]) -> CallbackReceiver:
     return await CallbackReceiver(**options).__aenter__()
 
 
+class _Delegated(Generic[V]):
+    """An attribute of a sync wrapper read and written on the `_receiver` it wraps."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> V:
+        return getattr(obj._receiver, self.name)  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Any, value: V) -> None:
+        setattr(obj._receiver, self.name, value)
+
+
 class SyncCallbackReceiver:
     """A `CallbackReceiver` served on a `SyncEmulator`'s loop, read from the test's thread."""
 
@@ -571,29 +585,10 @@ class SyncCallbackReceiver:
     def received(self) -> list[Callback]:
         return list(self._receiver.received)
 
-    @property
-    def status(self) -> int:
-        return self._receiver.status
-
-    @status.setter
-    def status(self, value: int) -> None:
-        self._receiver.status = value
-
-    @property
-    def down(self) -> bool:
-        return self._receiver.down
-
-    @down.setter
-    def down(self, value: bool) -> None:
-        self._receiver.down = value
-
-    @property
-    def fail_next(self) -> int:
-        return self._receiver.fail_next
-
-    @fail_next.setter
-    def fail_next(self, value: int) -> None:
-        self._receiver.fail_next = value
+    # What the receiver answers, set from the test's thread on the receiver it wraps.
+    status: _Delegated[int] = _Delegated()
+    down: _Delegated[bool] = _Delegated()
+    fail_next: _Delegated[int] = _Delegated()
 
     def of_type(self, kind: str) -> list[Any]:
         return self._receiver.of_type(kind)
