@@ -13,11 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from emulator.config.ports import PortListError, PortNames
 from emulator.core.codes import TaskStatus
@@ -31,70 +29,65 @@ MMS_MAX_ATTACHMENTS = 5
 MMS_MAX_BYTES = 100 * 1024
 MMS_TYPES = frozenset({"jpg", "jpeg", "gif", "txt", "mp3", "png", "amr", "wav", "3gp", "mp4"})
 _INTVL = re.compile(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?")
-_NAME = "_"  # what the lenient readers are told the field is; the error's loc names it
+# The readers below are the request layer's (`as_int`, `as_str`): their ApiError names the
+# field and is no ValueError, so pydantic lets it through untouched and `parse_task` puts
+# the task's place in front (`tasks.3.coding: 7 is above 2`).
 
 
-def _lenient(read: Callable[[Any], Any]) -> BeforeValidator:
-    """A reader of the request layer (`as_int`, `as_str`) as a field validator: its
-    message, without the name it was given, becomes the field's pydantic error."""
-
-    def validate(value: Any) -> Any:
-        try:
-            return read(value)
-        except ApiError as exc:
-            problem = exc.reason.removeprefix(f"{_NAME}: ")
-            raise PydanticCustomError("task_value", "{problem}", {"problem": problem}) from None
-
-    return BeforeValidator(validate)
-
-
-def _whole(low: int, high: int, default: int, *, falsy: bool = True) -> BeforeValidator:
+def _whole(name: str, low: int, high: int, default: int, *, falsy: bool = True) -> BeforeValidator:
     """An optional whole number; absent (or, when `falsy`, 0 or "") is `default`."""
 
     def read(value: Any) -> int:
         if value is None or (falsy and not value):
             return default
-        return as_int(value, _NAME, low, high)
+        return as_int(value, name, low, high)
 
-    return _lenient(read)
+    return BeforeValidator(read)
 
 
-def _text(max_len: int) -> BeforeValidator:
-    return _lenient(lambda value: as_str(value, _NAME, max_len))
+def _text(name: str, max_len: int, default: str | None = "") -> BeforeValidator:
+    def read(value: Any) -> str | None:
+        return default if value is None else as_str(value, name, max_len)
+
+    return BeforeValidator(read)
 
 
 def _tid(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    return as_int(value, _NAME, -(2**63), 2**63 - 1)
+    return as_int(value, "tid", -(2**63), 2**63 - 1)
 
 
 def _recipients(value: Any) -> list[str]:
-    numbers = [n.strip() for n in as_str(value, _NAME, 400_000).split(",") if n.strip()]
+    if value is None:
+        return []
+    numbers = [n.strip() for n in as_str(value, "to", 400_000).split(",") if n.strip()]
     if len(numbers) > MAX_RECIPIENTS:
-        raise ApiError.bad_request(f"{_NAME}: {len(numbers)} recipients is over {MAX_RECIPIENTS}")
+        raise ApiError.bad_request(f"to: {len(numbers)} recipients is over {MAX_RECIPIENTS}")
     return numbers
 
 
 def _chs(value: Any) -> str:
     if not value:
         return "utf8"
-    chs = as_str(value, _NAME, 20).lower().replace("-", "")
+    chs = as_str(value, "chs", 20).lower().replace("-", "")
     if chs not in ("utf8", "base64"):
-        raise ApiError.bad_request(f"{_NAME}: {chs!r} is not utf8 or base64")
+        raise ApiError.bad_request(f"chs: {chs!r} is not utf8 or base64")
     return chs
 
 
 def _intvl(value: Any) -> tuple[float, float]:
     """intvl in milliseconds, "500" or "500-2000" (spec 6.3.1.3), as seconds."""
-    text = as_str(value, _NAME, 40)
+    if value is None:
+        return (0.0, 0.0)
+    text = as_str(value, "intvl", 40)
     m = _INTVL.fullmatch(text)
     if not m:
-        raise ApiError.bad_request(f"{_NAME}: {text!r} is not milliseconds like 500 or 500-2000")
+        raise ApiError.bad_request(f"intvl: {text!r} is not milliseconds like 500 or 500-2000")
     low = int(m[1])
     high = int(m[2]) if m[2] else low
     if high < low or high > 86_400_000:
-        raise ApiError.bad_request(f"{_NAME}: {text!r} is not a range low-high within a day")
+        raise ApiError.bad_request(f"intvl: {text!r} is not a range low-high within a day")
     return (low / 1000, high / 1000)
 
 
@@ -141,40 +134,34 @@ class TaskWire(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    tid: Annotated[int | None, _lenient(_tid)] = None
-    to: Annotated[list[str], _lenient(_recipients)] = Field(default_factory=list)
-    smstype: Annotated[int, _whole(0, 1, 0)] = 0
-    chs: Annotated[str, _lenient(_chs)] = "utf8"
-    coding: Annotated[int, _whole(0, 2, 0)] = 0
-    sms: Annotated[str, _text(MAX_TEXT * 2)] = ""
-    from_: Annotated[str, _text(4096)] = Field("", alias="from")
-    intvl: Annotated[tuple[float, float], _lenient(_intvl)] = (0.0, 0.0)
-    tmo: Annotated[int, _whole(0, 86_400, 30)] = 30
-    sdr: Annotated[int, _whole(0, 1, 0, falsy=False)] = 0
-    fdr: Annotated[int, _whole(0, 1, 1, falsy=False)] = 1
-    dr: Annotated[int, _whole(0, 1, 0, falsy=False)] = 0
-    sr_prd: Annotated[int, _whole(0, 86_400, 60, falsy=False)] = 60
-    sr_cnt: Annotated[int, _whole(-(2**31), 2**31, 10, falsy=False)] = 10
-    smc: Annotated[str | None, _lenient(lambda v: None if v is None else as_str(v, _NAME, 40))] = (
-        None
-    )
+    tid: Annotated[int | None, BeforeValidator(_tid)] = None
+    to: Annotated[list[str], BeforeValidator(_recipients)] = Field(default_factory=list)
+    smstype: Annotated[int, _whole("smstype", 0, 1, 0)] = 0
+    chs: Annotated[str, BeforeValidator(_chs)] = "utf8"
+    coding: Annotated[int, _whole("coding", 0, 2, 0)] = 0
+    sms: Annotated[str, _text("sms", MAX_TEXT * 2)] = ""
+    from_: Annotated[str, _text("from", 4096)] = Field("", alias="from")
+    intvl: Annotated[tuple[float, float], BeforeValidator(_intvl)] = (0.0, 0.0)
+    tmo: Annotated[int, _whole("tmo", 0, 86_400, 30)] = 30
+    sdr: Annotated[int, _whole("sdr", 0, 1, 0, falsy=False)] = 0
+    fdr: Annotated[int, _whole("fdr", 0, 1, 1, falsy=False)] = 1
+    dr: Annotated[int, _whole("dr", 0, 1, 0, falsy=False)] = 0
+    sr_prd: Annotated[int, _whole("sr_prd", 0, 86_400, 60, falsy=False)] = 60
+    sr_cnt: Annotated[int, _whole("sr_cnt", -(2**31), 2**31, 10, falsy=False)] = 10
+    smc: Annotated[str | None, _text("smc", 40, None)] = None
     # Skyline's "all ports" flag: validated, with no effect any source establishes.
-    to_all: Annotated[int, _whole(0, 1, 1, falsy=False)] = 1
+    to_all: Annotated[int, _whole("to_all", 0, 1, 1, falsy=False)] = 1
     # Read only for an MMS (smstype 1): an SMS task carrying junk in them is still sent.
     smstitle: Any = None
     attachments: Any = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _names(cls, raw: Any) -> Any:
-        if not isinstance(raw, dict):
-            return raw
+    def read(cls, raw: dict[Any, Any]) -> TaskWire:
+        """The task of a JSON object, its attribute names in any case."""
         attrs = _attributes(raw)
-        # None values are absent: `{"from": null}` is no port, as a missing `from` is.
-        attrs = {k: v for k, v in attrs.items() if v is not None and k != "from_"}
-        if "from" not in attrs and "port" in attrs:
-            attrs["from"] = attrs["port"]
-        return attrs
+        if attrs.get("from") is None and "port" in attrs:
+            attrs = {**attrs, "from": attrs["port"]}
+        return cls.model_validate(attrs)
 
     def spec(self, names: PortNames, where: str) -> TaskSpec | TaskStatus:
         """The task to queue, or the status code that refuses it (spec 6.3.1.4)."""
@@ -236,12 +223,14 @@ def parse_task(names: PortNames, raw: Any, where: str) -> tuple[Any, TaskSpec | 
     """(tid as given, a TaskSpec or the status code that refuses the task)."""
     if not isinstance(raw, dict):
         raise ApiError.bad_request(f'{where}: a task is a JSON object like {{"tid": 1, ...}}')
-    tid_given = _attributes(raw).get("tid")
+    tid_given = raw["tid"] if "tid" in raw else _attributes(raw).get("tid")
     if tid_given is None or tid_given == "":
         # A task without a tid is refused before anything else of it is read.
         return None, TaskStatus.TID_EXPECTED
     try:
-        task = TaskWire.model_validate(raw)
+        task = TaskWire.read(raw)
+    except ApiError as exc:
+        raise ApiError.bad_request(f"{where}.{exc.reason}") from None
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         field = ".".join(str(part) for part in error["loc"])
