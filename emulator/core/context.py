@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class EngineContext:
-    __slots__ = ("_device", "config", "ports", "rng", "stats")
+    __slots__ = ("_device", "config", "later", "now", "ports", "rng", "stats")
 
     def __init__(self, device: Device) -> None:
         self._device = device
@@ -34,6 +34,10 @@ class EngineContext:
         self.ports: list[Port] = device.ports
         self.rng: random.Random = device.rng
         self.stats: Stats = device.stats
+        # Bound once: the engines call these for every message (bench P2).
+        self.now: Callable[[], float] = device.timers.now
+        # Schedules a callback that a reboot or a reset of the device voids.
+        self.later: Callable[[float, Callable[[], None]], TimerHandle] = device.later
 
     # Settings and the outbox are replaced at a reboot: read through the device.
     @property
@@ -52,13 +56,6 @@ class EngineContext:
     def changed(self) -> None:
         """Something a status entry shows has changed (dev-status renders it anew)."""
         self._device.version += 1
-
-    def now(self) -> float:
-        return self._device.timers.now()
-
-    def later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
-        """Schedule `callback`; a reboot or a reset of the device voids it."""
-        return self._device.later(delay, callback)
 
     def draw(self, span: tuple[float, float]) -> float:
         low, high = span
