@@ -434,3 +434,12 @@ async def test_garbage_redial_and_set_never_5xx_and_a_refusal_changes_nothing(
     _, after = await router.get("/_emulator/state")
     before.pop("clock"), after.pop("clock")
     assert after == before
+
+
+async def test_a_reset_emulator_has_fresh_links_and_counts_again(router):
+    await traffic(router, 1, 10, 10)
+    await router.post("/_emulator/reset", {})
+    await router.advance(10)
+    assert await rx_tx(router, 1) == "0/0"
+    assert [link["state"] for link in await links(router)] == ["up"] * 4
+    assert (await traffic(router, 1, 5, 6))[1]["rx"] == 5
