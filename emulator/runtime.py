@@ -22,6 +22,7 @@ from aiohttp import web
 from emulator.clock import LAST_TIME, Clock, ClockError, RealClock, VirtualClock
 from emulator.config.profile import Profile
 from emulator.control import api as control
+from emulator.control import data_link as control_data_link
 from emulator.control import traffic as control_traffic
 from emulator.dbl.server import Dbl
 from emulator.ejoin import (
@@ -166,6 +167,7 @@ def build_app(device_app: DeviceApp) -> web.Application:
     control_traffic.register(app)
     if control_traffic.state_section not in device_app.state_sections:
         device_app.state_sections.append(control_traffic.state_section)
+    control_data_link.register(app, device_app)  # router firmware's data links
     control.register(app)
     return app
 

@@ -9,7 +9,7 @@ from emulator.core import settings as settings_mod
 from emulator.core.codes import SimState
 from emulator.core.events import Outbox
 from emulator.core.ports import PortRef
-from emulator.core.sim import ACTIVE, SimEvent
+from emulator.core.sim import ACTIVE, REGISTERING, SimEvent
 from emulator.core.slots import apply_event
 
 if TYPE_CHECKING:
@@ -75,6 +75,19 @@ class Commands:
             port.failed.clear()
             self._activate(port)
 
+    def redial(self, refs: list[PortRef], flight: bool, delay: float = 0.0) -> None:
+        """Router firmware's op=redial: flight mode re-registers each named port as `reset`
+        does, its data link dialing `delay` seconds after; fast redials the link alone."""
+        for number in dict.fromkeys(ref.port for ref in refs):
+            port = self.ports[number - 1]
+            if flight:
+                port.failed.clear()
+                self._activate(port)
+                if self.data is not None:  # the delay counts only if registration began
+                    self.data.flight(number, delay if port.slot.state in REGISTERING else 0.0)
+            elif self.data is not None:
+                self.data.fast(number)
+
     def save(self) -> None:
         self.saved = self.settings.copy()
         self.flash_changed()
@@ -123,13 +136,16 @@ class Commands:
     def set_settings(self, values: dict[str, object]) -> None:
         """Apply every assignment or none of them."""
         parsed = [settings_mod.parse_value(self.settings, k, v) for k, v in values.items()]
-        status_changed = False
+        status_changed = data_changed = False
         self.version += 1
         for key, index, value in parsed:
             settings_mod.apply(self.settings, key, index, value)
             status_changed |= key.startswith("status_")
+            data_changed |= key == "data_service_enable"
         if status_changed:
             self._restart_status_timer()
+        if data_changed and self.data is not None:
+            self.data.enabled_changed()
 
     def _slots_of(self, refs: list[PortRef]) -> list[Slot]:
         chosen: list[Slot] = []

@@ -46,6 +46,8 @@ class DeviceConfig:
     max_sessions: int
     reboot_time: float
     keeps_inbox_on_reboot: bool
+    # Each port's module carries a mobile data link (router firmware, core/data_link.py).
+    data_link: bool = False
 
 
 @dataclass(frozen=True, slots=True)

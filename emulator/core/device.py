@@ -19,6 +19,7 @@ from emulator.core.codes import SimState
 from emulator.core.commands import Commands
 from emulator.core.config import CoreConfig
 from emulator.core.context import EngineContext
+from emulator.core.data_link import DataLinks
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
 from emulator.core.inbound import Inbound, Stored
 from emulator.core.ports import PortListError, PortRef
@@ -123,6 +124,12 @@ class Device(Commands, SimEvents):
         self.unavailable_until: float | None = None
         self._generation = 0
         self._status_timer: TimerHandle | None = None
+        self.data: DataLinks | None = None  # router firmware: each port's data link
+        if spec.data_link:
+            self.data = DataLinks(
+                spec.ports, self.later, rng, lambda: self.settings.data_service_enable
+            )
+            self.port_listeners.append(self._data_port_changed)
         # A served device starts warm, as one that has been on for a while: the power-on
         # sequence runs at once, with nothing pushed (INTERPRETATION.md, "Boot").
         self._instant = config.behaviour.boot == "warm"
@@ -371,6 +378,12 @@ class Device(Commands, SimEvents):
             mon_dur=durations[1],
             day_dur=durations[2],
         )
+
+    def _data_port_changed(self, port: Port) -> None:
+        assert self.data is not None
+        powered = self.unavailable_until is None
+        registered = powered and port.slot.state in REGISTERED
+        self.data.sim_changed(port.number, registered, powered)
 
     def _port_changed(self, port: Port) -> None:
         port.seq += 1

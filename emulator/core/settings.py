@@ -79,6 +79,9 @@ class Settings:
     sms_prd: int = 30
     auto_fail_sim_switch: bool = True
     imei: list[str] = field(default_factory=list)
+    # The router firmware's data service (core/data_link.py): on, as a router is bought for.
+    data_service_enable: bool = True
+    ttl: int = 64  # stored and read back; the emulator carries no IP packets to stamp
 
     def copy(self) -> Settings:
         return replace(self, imei=list(self.imei))
@@ -96,9 +99,14 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "sms_prd": _int(1, 86_400),
     "auto_fail_sim_switch": _flag,
     "imei": _imei,
+    "data_service_enable": _flag,
+    "ttl": _int(1, 255),
 }
 ARRAYS = frozenset({"imei"})
 NAMES = tuple(f.name for f in fields(Settings))
+# Settings of firmware beyond the spec: which of them a device has is its personality's
+# to say (ejoin/commands.py), so an unknown name is answered with the spec's names only.
+EXTRAS = frozenset({"data_service_enable", "ttl"})
 _NAME = re.compile(r"([a-z_]+)(?:\(([0-9]{1,9})\))?")
 
 
@@ -112,7 +120,7 @@ def parse_name(name: str) -> tuple[str, int | None]:
     """'sms_url' -> ('sms_url', None); 'imei(3)' -> ('imei', 3)."""
     m = _NAME.fullmatch(name.strip().lower())
     if not m or m[1] not in _PARSERS:
-        known = ", ".join(f"{n}(n)" if n in ARRAYS else n for n in NAMES)
+        known = ", ".join(f"{n}(n)" if n in ARRAYS else n for n in NAMES if n not in EXTRAS)
         raise SettingError(f"unknown setting {name!r}; known settings: {known}")
     index = None if m[2] is None else int(m[2])
     if index is not None and m[1] not in ARRAYS:

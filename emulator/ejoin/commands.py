@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Op(StrEnum):
@@ -18,9 +18,46 @@ class Op(StrEnum):
     GET = "get"
     SET = "set"
     MULTIPLE = "multiple"
+    REDIAL = "redial"  # router firmware
 
 
 PORT_OPS = frozenset({Op.LOCK, Op.UNLOCK, Op.SWITCH, Op.RESET})
+
+# The family gate (EJOIN-EXTRAS, "Firmware variants"): the ops and settings of one firmware
+# family (`quirks.firmware`); every other family refuses them `15 Invalid CMD`. A name not
+# here is every family's. Settings are named without their index: `port_rx_tx` for
+# `port_rx_tx(3)`.
+FAMILY_OPS: dict[Op, str] = {
+    Op.REDIAL: "router",
+}
+FAMILY_SETTINGS: dict[str, str] = {
+    "data_service_enable": "router",
+    "ttl": "router",
+    "port_public_ip": "router",
+    "port_rx_tx": "router",
+}
+# Ops of a family that act on ports, and so may stand inside `multiple`.
+FAMILY_PORT_OPS = frozenset({Op.REDIAL})
+
+
+def family_ops(firmware: str) -> list[Op]:
+    """The ops a device of this family knows, in the spec's order."""
+    return [op for op in Op if FAMILY_OPS.get(op, firmware) == firmware]
+
+
+def op_refusal(op: Op, firmware: str) -> str | None:
+    """Why a device of `firmware` refuses `op`, or None when it knows it."""
+    family = FAMILY_OPS.get(op, firmware)
+    return None if family == firmware else f"op {op.value!r} is a {family} firmware command"
+
+
+def setting_refusal(name: str, firmware: str) -> str | None:
+    """Why a device of `firmware` refuses the setting `name` (`ttl`, `port_rx_tx(0)`)."""
+    base = name.strip().lower().partition("(")[0]
+    family = FAMILY_SETTINGS.get(base, firmware)
+    return None if family == firmware else f"setting {name!r} is a {family} firmware setting"
+
+
 # Attributes of a command that are not settings for get/set.
 RESERVED = frozenset(
     {
@@ -48,6 +85,10 @@ def _ports_text(value: Any) -> Any:
     return value
 
 
+REDIAL_PARAMETERS = ("mode", "delay")
+_REDIAL_KEYS = {name: f"redial:{name}" for name in REDIAL_PARAMETERS}
+
+
 class SubCommand(BaseModel):
     """One entry of `ops` (spec 5.1.3, 操作属性说明)."""
 
@@ -56,8 +97,19 @@ class SubCommand(BaseModel):
     op: str
     # `port` is what field clients send beside the spec's `ports` (INTERPRETATION.md).
     ports: str = Field(max_length=4096, validation_alias=AliasChoices("ports", "port"))
+    # op=redial's parameters (router firmware), read by the endpoint as the query's are.
+    # Only a redial entry takes them: any other op refuses them as unknown attributes.
+    mode: Any = Field(None, validation_alias=_REDIAL_KEYS["mode"])
+    delay: Any = Field(None, validation_alias=_REDIAL_KEYS["delay"])
 
     _lenient = field_validator("ports", mode="before")(_ports_text)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _redial_parameters(cls, data: Any) -> Any:
+        if isinstance(data, dict) and str(data.get("op", "")).strip().lower() == Op.REDIAL:
+            return {_REDIAL_KEYS.get(k, k): v for k, v in data.items()}
+        return data
 
 
 class CommandBody(BaseModel):

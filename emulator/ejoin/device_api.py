@@ -10,10 +10,19 @@ from emulator.actions import PORT_COMMANDS
 from emulator.config.ports import PortListError, PortNames, PortRef
 from emulator.core.codes import TaskStatus
 from emulator.core.settings import SettingError
-from emulator.ejoin import envelope
+from emulator.ejoin import envelope, router
 from emulator.ejoin.auth import authenticated
 from emulator.ejoin.callbacks import dev_status_head, status_entry
-from emulator.ejoin.commands import PORT_OPS, RESERVED, CommandBody, Op
+from emulator.ejoin.commands import (
+    FAMILY_PORT_OPS,
+    PORT_OPS,
+    RESERVED,
+    CommandBody,
+    Op,
+    family_ops,
+    op_refusal,
+    setting_refusal,
+)
 from emulator.gateway import DeviceApp
 from emulator.record.jsonio import dumps
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
@@ -112,14 +121,26 @@ def _command(dreq: Any) -> CommandBody:
         raise ApiError.bad_request(validation_reason(exc)) from None
 
 
-def _op(text: str) -> Op:
+def _op(text: str, firmware: str) -> Op:
     try:
-        return Op(text.strip().lower())
+        op = Op(text.strip().lower())
     except ValueError:
-        known = ", ".join(o.value for o in Op)
+        known = ", ".join(o.value for o in family_ops(firmware))
         raise ApiError.refused(
             TaskStatus.INVALID_CMD, f"unknown op {text!r}; known: {known}"
         ) from None
+    if (why := op_refusal(op, firmware)) is not None:
+        raise ApiError.refused(TaskStatus.INVALID_CMD, why)
+    return op
+
+
+def _gate_settings(names: list[str], firmware: str) -> None:
+    for name in names:
+        if (why := setting_refusal(name, firmware)) is not None:
+            raise ApiError.refused(TaskStatus.INVALID_CMD, why)
+
+
+Redial = tuple[bool, float] | None  # (flight, delay) of an op=redial step
 
 
 def _plan_port_op(names: PortNames, op: Op, ports: str | None) -> tuple[Op, list[PortRef]]:
@@ -137,27 +158,36 @@ def _plan_port_op(names: PortNames, op: Op, ports: str | None) -> tuple[Op, list
 def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Run a command on the device (spec 5, example 6.4.2)."""
     device = dev.device
+    firmware = dev.profile.quirks.firmware
     body = _command(dreq)
-    op = _op(body.op)
+    op = _op(body.op, firmware)
 
     # Validate everything first, so a command with one bad part changes nothing.
-    plan: list[tuple[Op, list[PortRef]]] = []
+    plan: list[tuple[Op, list[PortRef], Redial]] = []
     if op == Op.MULTIPLE:
         if not body.ops:
             raise ApiError.refused(
                 TaskStatus.INVALID_CMD, "op=multiple needs a non-empty 'ops' array"
             )
         for index, sub in enumerate(body.ops):
-            sub_op = _op(sub.op)
-            if sub_op not in PORT_OPS:
+            sub_op = _op(sub.op, firmware)
+            if sub_op not in PORT_OPS | FAMILY_PORT_OPS:
+                in_multiple = (o for o in family_ops(firmware) if o in PORT_OPS | FAMILY_PORT_OPS)
                 raise ApiError(
                     15,
                     f"Invalid CMD: ops.{index}.op {sub.op!r} is not one of "
-                    "lock, unlock, switch, reset",
+                    + ", ".join(o.value for o in in_multiple),
                 )
-            plan.append(_plan_port_op(dev.names, sub_op, sub.ports))
-    elif op in PORT_OPS:
-        plan.append(_plan_port_op(dev.names, op, body.ports))
+            redial = None
+            if sub_op == Op.REDIAL:
+                redial = router.redial_parameters(sub.mode, sub.delay, f"ops.{index}.")
+            plan.append((*_plan_port_op(dev.names, sub_op, sub.ports), redial))
+    elif op in PORT_OPS | FAMILY_PORT_OPS:
+        redial = None
+        if op == Op.REDIAL:
+            extra = {k.lower(): v for k, v in (body.model_extra or {}).items()}
+            redial = router.redial_parameters(extra.get("mode"), extra.get("delay"))
+        plan.append((*_plan_port_op(dev.names, op, body.ports), redial))
 
     auto_switch = None
     if body.auto_fail_sim_switch is not None:
@@ -170,14 +200,21 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
             raise ApiError.refused(
                 TaskStatus.INVALID_CMD, "op=get needs setting names, e.g. op=get&sms_url"
             )
+        _gate_settings(names, firmware)
         identity = identity_parameters(dev)
+        data = [n for n in names if router.is_data_parameter(n)]
+        settings = [n for n in names if n.lower() not in identity and n not in data]
         try:
-            answer.update(device.get_settings([n for n in names if n.lower() not in identity]))
+            answer.update(device.get_settings(settings))
         except SettingError as exc:
             raise ApiError.refused(TaskStatus.INVALID_CMD, f"{exc}") from None
         answer.update({n: identity[n.lower()] for n in names if n.lower() in identity})
+        answer.update(router.data_values(device.data, data))
     elif op == Op.SET:
         values = body.settings()
+        _gate_settings(list(values), firmware)
+        if data := [name for name in values if router.is_data_parameter(name)]:
+            raise router.read_only(data[0])
         read_only = [name for name in values if name.lower() in IDENTITY_PARAMETERS]
         if read_only:
             raise ApiError(
@@ -196,8 +233,11 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
     if auto_switch is not None:
         device.set_settings({"auto_fail_sim_switch": int(auto_switch)})
-    for port_op, refs in plan:
-        PORT_COMMANDS[port_op.value](device, refs)
+    for port_op, refs, redial in plan:
+        if redial is not None:
+            device.redial(refs, *redial)
+        else:
+            PORT_COMMANDS[port_op.value](device, refs)
     if op == Op.SAVE:
         device.save()
     elif op == Op.REBOOT:
