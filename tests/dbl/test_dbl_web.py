@@ -227,8 +227,8 @@ async def test_other_paths_are_404_and_nothing_of_the_ejoin_api_is_served(dbl):
 async def test_the_journal_names_each_page_and_never_holds_a_password(dbl):
     gw = await dbl()
     await send(gw, "1", "+1", "x")
-    await page(gw, "sms_info.html", {"type": "sms"},
-               form={**AUTH, "line": "2", "telnum": "+2", "smscontent": "y", "smskey": "k"})  # fmt: skip
+    form = {**AUTH, "line": "2", "telnum": "+2", "smscontent": "y", "smskey": "k"}
+    await page(gw, "sms_info.html", {"type": "sms"}, form=form)
     await page(gw, "status.xml", {"p": "admin", "u": "admin", "type": "gsm"})
     resp = await gw.client.head(P + "status.xml", params=AUTH)
     assert resp.status == 405
