@@ -16,7 +16,6 @@ import base64
 import binascii
 import hmac
 import re
-import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -149,7 +148,7 @@ class Pages:
         self.outbox: list[deque[_Box]] = [deque(maxlen=self._slots) for _ in range(count)]
         self.deleted: set[tuple[int, int]] = set()  # inbox (entry id, part) deleted
 
-    def _sync(self) -> Device:
+    def sync(self) -> Device:
         """The current device; what a reset (a new device) or a reboot lost is forgotten."""
         device = self.dev.device
         if device is not self._device:
@@ -167,7 +166,7 @@ class Pages:
         """Every SMS the device sent, whoever asked (HTTP, web, UDP), fills the outbox."""
         if entry.kind != "device" or entry.type != "sms_sent" or not entry.data.get("ok"):
             return
-        self._sync()
+        self.sync()
         line = entry.data.get("line")
         if isinstance(line, int) and 1 <= line <= len(self.outbox):
             self.outbox[line - 1].appendleft(
@@ -441,7 +440,6 @@ def _int(value: object) -> int:
 
 # --- the aiohttp side -------------------------------------------------------------------------
 
-_PAGES: weakref.WeakKeyDictionary[Dbl, Pages] = weakref.WeakKeyDictionary()
 Page = Callable[[Pages, Params], Answer]
 
 ROUTES: dict[str, Page] = {
@@ -495,7 +493,7 @@ def _handler(name: str, state: Pages) -> Callable[[web.Request], Awaitable[web.R
 
 
 def _serve(state: Pages, name: str, page: Page, params: Params, auth: str | None) -> Answer:
-    state._sync()
+    state.sync()
     if not authorized(state.dev, params, auth):
         if name == "send.html":  # HTTP SMS clients read the refusal from a 200 ([S13])
             return Answer(pages.AUTH_ERROR, journal=True)
@@ -506,9 +504,11 @@ def _serve(state: Pages, name: str, page: Page, params: Params, auth: str | None
 def register(app: web.Application, dbl: Dbl) -> None:
     """Route GET and POST of every page of a DBL device (the aiohttp edge serves them)."""
     dev: Any = app[DEVICE_APP]
-    state = _PAGES.get(dbl)
+    # One memory per device, however many apps serve it: it listens to the device's journal.
+    owners = (getattr(listener, "__self__", None) for listener in dev.journal.listeners)
+    state = next((o for o in owners if isinstance(o, Pages) and o.dbl is dbl), None)
     if state is None:
-        state = _PAGES[dbl] = Pages(dbl, dev)
+        state = Pages(dbl, dev)
     for name in WEB_PAGES:
         handle = _handler(name, state)
         app.router.add_get(WEB_PREFIX + name, handle)
