@@ -24,6 +24,7 @@ from emulator.config.profile import Profile
 from emulator.control import api as control
 from emulator.control import data_link as control_data_link
 from emulator.control import traffic as control_traffic
+from emulator.dbl import web as dbl_web
 from emulator.dbl.server import Dbl
 from emulator.ejoin import (
     at_api,
@@ -164,6 +165,8 @@ def build_app(device_app: DeviceApp) -> web.Application:
     )
     if ejoin:  # its answer may wait on the device clock: served by aiohttp, never the front
         endpoint.register_async(app, ussd_api.ENDPOINTS)
+    if isinstance(device_app.personality, Dbl):  # its web UI and HTTP SMS pages
+        dbl_web.register(app, device_app.personality)
     control_traffic.register(app)
     if control_traffic.state_section not in device_app.state_sections:
         device_app.state_sections.append(control_traffic.state_section)

@@ -14,6 +14,19 @@ from pydantic import Field, field_validator
 
 from emulator.config.common import Model
 
+# The pages of the web UI and HTTP SMS under WEB_PREFIX (DBL-GOIP.md 7): their names are
+# the journal's request types, the metrics' endpoints and what an HTTP fault may name.
+WEB_PREFIX = "/default/en_US/"
+WEB_PAGES = (
+    "send.html",
+    "send_status.xml",
+    "send_sms_status.xml",
+    "tools.html",
+    "sms_info.html",
+    "ussd_info.html",
+    "status.xml",
+)
+
 
 class AddressError(ValueError):
     """A HOST:PORT that is not one."""
@@ -40,6 +53,11 @@ class DblQuirks(Model):
     )
     resend_duplicates: bool = Field(
         False, description="a repeated SEND of a waiting number sends it again (a GoIP8)"
+    )
+    font_tags: bool = Field(
+        False,
+        description="status.xml wraps bad values (not registered, weak signal) in an escaped "
+        "red <font> tag, as field firmware does",
     )
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from emulator.config.dbl import WEB_PAGES, WEB_PREFIX
+
 ENDPOINTS = frozenset(
     {
         "goip_get_status",
@@ -24,6 +26,7 @@ ENDPOINTS = frozenset(
         "goip_send_sms",
         "crypt_sess",
         "encrypt_sess",
+        *WEB_PAGES,  # a DBL GoIP's pages keep their extension: "send.html", "status.xml"
     }
 )
 
@@ -50,7 +53,9 @@ class FaultSpec(BaseModel):
     def _known(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        name = value.strip().lstrip("/").removesuffix(".html").removesuffix(".json")
+        name = value.strip().removeprefix(WEB_PREFIX).lstrip("/")
+        if name not in WEB_PAGES:
+            name = name.removesuffix(".html").removesuffix(".json")
         if name not in ENDPOINTS:
             raise ValueError(f"{value!r} is not a device endpoint ({', '.join(sorted(ENDPOINTS))})")
         return name

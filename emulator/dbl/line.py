@@ -707,13 +707,16 @@ class DblLine:
 
         def reply() -> None:
             self._ussd_pending.pop(s, None)
-            text = dict(self.config.ussd_replies).get(code)
-            if text is None:
-                text = self._radio.ussd_reply(self.line, code)
+            text = self.ussd_text(code)
             self._answer(key, p.UssdReply(s, text), addr)
             self._journal(UssdEvent(self.line, s, code, text, True))
 
         self._ussd_pending[s] = self._timers.call_later(self.config.ussd_latency, reply)
+
+    def ussd_text(self, code: str) -> str:
+        """The network's reply to `code`: `dbl.ussd_replies`, else the radio's default."""
+        text = dict(self.config.ussd_replies).get(code)
+        return self._radio.ussd_reply(self.line, code) if text is None else text
 
 
 def _int_arg(text: str) -> int | None:

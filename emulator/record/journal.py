@@ -20,6 +20,8 @@ from emulator.record import jsonio
 
 KINDS = ("request", "callback", "control", "device")
 _SECRET = frozenset({"password", "auth", "token", "control_token"})
+# A query also names one `p`: a DBL GoIP's pages take the password as `?u=&p=`.
+_QUERY_SECRET = frozenset({"p"})
 # A credential inside a text: in a query (`&password=x`, `;auth=x`) or a URL's user info.
 _IN_QUERY = re.compile(r"(?i)\b(password|auth|token|control_token)=[^&;\s'\"]*")
 _USERINFO = re.compile(r"(://[^/@\s:?#]*:)[^@/\s]*@")
@@ -81,7 +83,11 @@ def _read(key: str, value: Any) -> Any:
             return scrub(value.decode("utf-8", "replace"))
         return redact(doc)
     if key == "query" and isinstance(value, str):
-        return redact(dict(parse_qsl(scrub(value), keep_blank_values=True)))
+        query = dict(parse_qsl(scrub(value), keep_blank_values=True))
+        for name in query:
+            if name.lower() in _QUERY_SECRET:
+                query[name] = "***"
+        return redact(query)
     return redact(value)
 
 

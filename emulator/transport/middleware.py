@@ -16,6 +16,7 @@ import structlog
 from aiohttp import web
 from aiohttp.http import HttpVersion10, HttpVersion11
 
+from emulator.config.dbl import WEB_PREFIX
 from emulator.core.device import DeviceUnavailable
 from emulator.record.jsonio import dumps
 from emulator.transport.admission import admit
@@ -61,9 +62,12 @@ def raw_json_response(body: bytes, status: int = 200) -> web.Response:
 
 
 def endpoint_name(path: str) -> str:
-    """'/goip_post_sms.html' -> 'goip_post_sms'; control paths keep their shape."""
+    """'/goip_post_sms.html' -> 'goip_post_sms'; control paths keep their shape, and a
+    DBL GoIP's page its extension ('/default/en_US/status.xml' -> 'status.xml')."""
     if path.startswith(CONTROL_PREFIX):
         return path[len(CONTROL_PREFIX) :] or "/"
+    if path.startswith(WEB_PREFIX):
+        return path[len(WEB_PREFIX) :] or "/"
     return path.lstrip("/").removesuffix(".html").removesuffix(".json") or "/"
 
 
