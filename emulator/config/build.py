@@ -13,6 +13,7 @@ from emulator.core.config import (
     CardConfig,
     CoreConfig,
     DeviceConfig,
+    EsimConfig,
     InboxConfig,
     InitialSettings,
     SendingConfig,
@@ -35,6 +36,7 @@ def core_config(profile: Profile, index: int = 0) -> CoreConfig:
             max_sessions=spec.max_sessions,
             reboot_time=spec.reboot_time,
             keeps_inbox_on_reboot=spec.keeps_inbox_on_reboot,
+            firmware=profile.quirks.firmware,
         ),
         behaviour=BehaviourConfig(
             boot=behaviour.boot,
@@ -64,7 +66,16 @@ def core_config(profile: Profile, index: int = 0) -> CoreConfig:
         index=index,
         default_card=_card(profile.sims.defaults),
         cards=_cards(profile),
+        esim=EsimConfig(ports=_esim_ports(profile), op_time=profile.esim.op_time),
     )
+
+
+def _esim_ports(profile: Profile) -> tuple[int, ...]:
+    spec = profile.device
+    if spec.esim_ports is None:
+        return ()
+    names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
+    return tuple(sorted({ref.port for ref in names.parse_list(spec.esim_ports)}))
 
 
 def _cards(profile: Profile) -> dict[tuple[int, int], CardConfig]:

@@ -18,9 +18,27 @@ class Op(StrEnum):
     GET = "get"
     SET = "set"
     MULTIPLE = "multiple"
+    LEDON = "ledon"
+    LEDOFF = "ledoff"
 
 
-PORT_OPS = frozenset({Op.LOCK, Op.UNLOCK, Op.SWITCH, Op.RESET})
+PORT_OPS = frozenset({Op.LOCK, Op.UNLOCK, Op.SWITCH, Op.RESET, Op.LEDON, Op.LEDOFF})
+# The ops of one firmware family only (profile quirks.firmware, EJOIN-EXTRAS "Firmware
+# variants"); every other op is every family's.
+FAMILY_OPS: dict[Op, str] = {Op.LEDON: "skyline", Op.LEDOFF: "skyline"}
+
+
+def family_ops(firmware: str) -> list[Op]:
+    """The ops a device of this firmware family takes, in the enum's order."""
+    return [op for op in Op if FAMILY_OPS.get(op, firmware) == firmware]
+
+
+def family_refusal(op: Op, firmware: str) -> str | None:
+    """Why a device of this family refuses `op` (it is another family's), or None."""
+    family = FAMILY_OPS.get(op, firmware)
+    return None if family == firmware else f"op {op.value!r} is a {family} firmware command"
+
+
 # Attributes of a command that are not settings for get/set.
 RESERVED = frozenset(
     {
