@@ -465,6 +465,10 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
                         f"{event.sim.event!r} is not one of {', '.join(SIM_EVENTS)}",
                     )
                 )
+            elif event.sim.event.startswith("module_") and profile.quirks.firmware != "skyline":
+                problems.append(
+                    ((*where, "sim", "event"), f"{event.sim.event} is a skyline firmware event")
+                )
         if event.command is not None:
             ports((*where, "command", "ports"), event.command.ports)
         for kind in ("ussd", "at_command"):

@@ -8,7 +8,7 @@ from conftest import CREDS, small
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.config.profile import load_profile
+from emulator.config.profile import ProfileError, load_profile
 
 STATUS = "/goip_get_status.html"
 CMD = "/goip_send_cmd.html"
@@ -444,3 +444,21 @@ async def test_garbage_identity_and_led_bodies_never_5xx_nor_change_state(sky, b
             doc_.pop("clock")
         assert after == before
         assert status_after["status"] == status_before["status"]
+
+
+async def test_a_scenario_mutes_a_module_on_the_clock(gateway_factory):
+    scenario = [
+        {"at": 30, "sim": {"slots": "1.01", "event": "module_timeout"}},
+        {"at": 90, "sim": {"slots": "1.01", "event": "module_ok"}},
+    ]
+    gw = await skyline(gateway_factory, scenario=scenario)
+    await gw.advance(30)
+    assert await gw.port_st(1) == 16
+    await gw.advance(70)
+    assert await gw.port_st(1) == 3
+    assert [e["ok"] for e in gw.journal("control", "scenario")] == [True, True]
+
+
+def test_module_events_in_a_scenario_need_skyline_firmware():
+    with pytest.raises(ProfileError, match=r"scenario\.0\.sim\.event: module_timeout is a skyline"):
+        small(scenario=[{"at": 5, "sim": {"slots": "1.01", "event": "module_timeout"}}])
