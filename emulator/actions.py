@@ -123,6 +123,8 @@ SIM_EVENT_CALLS: dict[str, SimEventCall] = {
     "signal": _signal,
     "lock": _plain(Device.lock_slot),
     "unlock": _plain(Device.unlock_slot),
+    "module_timeout": _plain(Device.module_timeout),
+    "module_ok": _plain(Device.module_ok),
 }
 assert tuple(SIM_EVENT_CALLS) == SIM_EVENTS
 
@@ -186,6 +188,8 @@ PORT_COMMANDS: dict[str, Callable[[Device, list[PortRef]], None]] = {
     "unlock": Device.unlock,
     "switch": Device.switch,
     "reset": Device.reset,
+    "ledon": Device.led_on,  # skyline firmware (the core refuses it elsewhere)
+    "ledoff": Device.led_off,
 }
 
 

@@ -29,6 +29,7 @@ from emulator.dbl.server import Dbl
 from emulator.ejoin import (
     at_api,
     device_api,
+    esim_api,
     inbox_api,
     security_api,
     send_v1_api,
@@ -150,6 +151,8 @@ def build_app(device_app: DeviceApp) -> web.Application:
     )
     app[DEVICE_APP] = device_app
     ejoin = device_app.profile.device.personality == "ejoin"
+    # Skyline firmware: the eSIM endpoints, and AT answers that wait for a mute module.
+    skyline = ejoin and device_app.profile.quirks.firmware == "skyline"
     endpoint.register(  # a DBL device serves nothing of the EJOIN API
         app,
         {
@@ -157,14 +160,19 @@ def build_app(device_app: DeviceApp) -> web.Application:
             **security_api.ENDPOINTS,
             **sms_api.ENDPOINTS,
             **inbox_api.ENDPOINTS,
-            **at_api.ENDPOINTS,
+            **({} if skyline else at_api.ENDPOINTS),
             **send_v1_api.ENDPOINTS,
+            **(esim_api.ENDPOINTS if skyline else {}),
         }
         if ejoin
         else {},
     )
     if ejoin:  # its answer may wait on the device clock: served by aiohttp, never the front
-        endpoint.register_async(app, ussd_api.ENDPOINTS)
+        endpoint.register_async(
+            app, {**ussd_api.ENDPOINTS, **(at_api.WAITING_ENDPOINTS if skyline else {})}
+        )
+    if skyline and esim_api.state_section not in device_app.state_sections:
+        device_app.state_sections.append(esim_api.state_section)
     if isinstance(device_app.personality, Dbl):  # its web UI and HTTP SMS pages
         dbl_web.register(app, device_app.personality)
     control_traffic.register(app)

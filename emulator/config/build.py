@@ -13,6 +13,7 @@ from emulator.core.config import (
     CardConfig,
     CoreConfig,
     DeviceConfig,
+    EsimConfig,
     InboxConfig,
     InitialSettings,
     SendingConfig,
@@ -36,6 +37,7 @@ def core_config(profile: Profile, index: int = 0) -> CoreConfig:
             reboot_time=spec.reboot_time,
             keeps_inbox_on_reboot=spec.keeps_inbox_on_reboot,
             data_link=profile.quirks.firmware == "router",
+            firmware=profile.quirks.firmware,
         ),
         behaviour=BehaviourConfig(
             boot=behaviour.boot,
@@ -65,7 +67,16 @@ def core_config(profile: Profile, index: int = 0) -> CoreConfig:
         index=index,
         default_card=_card(profile.sims.defaults),
         cards=_cards(profile),
+        esim=EsimConfig(ports=_esim_ports(profile), op_time=profile.esim.op_time),
     )
+
+
+def _esim_ports(profile: Profile) -> tuple[int, ...]:
+    spec = profile.device
+    if spec.esim_ports is None:
+        return ()
+    names = PortNames(spec.ports, spec.slots, profile.quirks.port_format)
+    return tuple(sorted({ref.port for ref in names.parse_list(spec.esim_ports)}))
 
 
 def _cards(profile: Profile) -> dict[tuple[int, int], CardConfig]:

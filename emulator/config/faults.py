@@ -24,6 +24,9 @@ ENDPOINTS = frozenset(
         "goip_send_ussd",
         "goip_send_at",
         "goip_send_sms",
+        "goip_get_esims",  # skyline firmware
+        "goip_write_esims",
+        "goip_delete_esims",
         "crypt_sess",
         "encrypt_sess",
         *WEB_PAGES,  # a DBL GoIP's pages keep their extension: "send.html", "status.xml"

@@ -140,6 +140,12 @@ class DeviceSpec(Model):
         description="bytes of request bodies arriving at once on a device; beyond, reading waits",
     )
     keeps_inbox_on_reboot: bool = True
+    esim_ports: str | None = Field(
+        None,
+        max_length=4096,
+        description="skyline firmware: the ports with an eSIM (goip_get_esims.html), e.g. "
+        "'1-4,8'; none by default",
+    )
     timezone: str = Field("+00:00", description="UTC offset for 'since midnight' windows")
 
     @field_validator("mac")
@@ -279,6 +285,14 @@ class Push(Model):
     max_targets: int = Field(256, ge=1, description="callback URLs held at once")
 
 
+class Esim(Model):
+    """Skyline's eSIM operations (goip_write_esims / goip_delete_esims)."""
+
+    op_time: float = Field(
+        30.0, ge=0, le=86_400, description="device seconds a write or delete takes"
+    )
+
+
 class Journal(Model):
     max_entries: int = Field(10_000, ge=1)
     max_bytes: int = Field(
@@ -308,6 +322,7 @@ class Profile(Model):
     scenario: list[ScenarioEvent] = Field(default_factory=list)
     ussd: UssdSpec = UssdSpec()
     dbl: DblSpec = DblSpec()
+    esim: Esim = Esim()
 
     @field_validator("start_time")
     @classmethod
@@ -416,6 +431,22 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
                         f"no line {line}: the device has 1-{profile.device.ports}",
                     )
                 )
+    esim_ports = profile.device.esim_ports
+    if esim_ports is not None:
+        where_esim = ("device", "esim_ports")
+        if profile.quirks.firmware != "skyline":
+            problems.append(
+                (where_esim, "eSIM ports are skyline firmware's: quirks.firmware: skyline")
+            )
+        else:
+            ports(where_esim, esim_ports)
+            try:
+                if any(ref.slot is not None for ref in names.parse_list(esim_ports)):
+                    problems.append(
+                        (where_esim, "name ports (1-4), not slots: an eSIM is a port's")
+                    )
+            except PortListError:
+                pass  # told above
     for i, override in enumerate(profile.sims.overrides):
         ports(("sims", "overrides", i, "slots"), override.slots)
     for name in ("status_url", "sr_url", "sms_url"):
@@ -433,6 +464,10 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
                         (*where, "sim", "event"),
                         f"{event.sim.event!r} is not one of {', '.join(SIM_EVENTS)}",
                     )
+                )
+            elif event.sim.event.startswith("module_") and profile.quirks.firmware != "skyline":
+                problems.append(
+                    ((*where, "sim", "event"), f"{event.sim.event} is a skyline firmware event")
                 )
         if event.command is not None:
             ports((*where, "command", "ports"), event.command.ports)

@@ -78,7 +78,7 @@ def _dev(request: web.Request) -> DeviceApp:
 
 def slot_json(dev: DeviceApp, slot: Slot) -> dict[str, Any]:
     card = slot.card
-    return {
+    doc = {
         "slot": dev.names.format(slot.port, slot.index),
         "st": int(dev.device.shown_state(slot)),
         "status": str(dev.device.shown_state(slot)),
@@ -96,6 +96,12 @@ def slot_json(dev: DeviceApp, slot: Slot) -> dict[str, Any]:
             "register_fail": card.register_fail,
         },
     }
+    device = dev.device
+    if device.skyline:  # the slot's LED and own identity ("" unset: status shows the port's)
+        n = device.slot_number(slot.port, slot.index)
+        settings = device.settings
+        doc.update(led=settings.led[n], imei=settings.sim_imei[n], number=settings.sim_number[n])
+    return doc
 
 
 def clock_json(dev: DeviceApp) -> dict[str, Any]:

@@ -26,7 +26,8 @@ class _Coded(IntEnum):
 
 
 class SimState(_Coded):
-    """Port state codes of spec 4.1.4 (10 is unused by the spec)."""
+    """Port state codes of spec 4.1.4 (10 is unused by the spec); 15 and 16 are Skyline's
+    (EJOIN-EXTRAS, "Skyline"): 15 is accepted vocabulary that nothing here produces."""
 
     NO_SIM = 0, "No SIM"
     IDLE = 1, "Idle SIM"
@@ -42,6 +43,8 @@ class SimState(_Coded):
     USER_LOCKED = 12, "Locked by User"
     PORT_CALLING = 13, "Port Calling Port"
     PORT_CALL_WAIT = 14, "Waiting for Port Call"
+    ACCESS_MOBILE_NETWORK = 15, "Access Mobile Network"
+    MODULE_TIMEOUT = 16, "Module Response Timeout"
 
 
 class TaskStatus(_Coded):

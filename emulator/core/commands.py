@@ -111,6 +111,7 @@ class Commands:
         self.sending.clear()  # queued tasks are lost (INTERPRETATION.md, Commands)
         self.inbound.reboot()
         self.calls.reboot()
+        self.esims.reboot()
         self.settings = self.saved.copy()
         self.unavailable_until = self.now() + self.config.device.reboot_time
         for port in self.ports:  # after unavailable_until: a listener sees the device off
@@ -131,11 +132,15 @@ class Commands:
         self.outbox = Outbox()
 
     def get_settings(self, names: list[str]) -> dict[str, object]:
-        return {name: settings_mod.get(self.settings, name) for name in names}
+        firmware = self.config.device.firmware
+        return {name: settings_mod.get(self.settings, name, firmware) for name in names}
 
     def set_settings(self, values: dict[str, object]) -> None:
         """Apply every assignment or none of them."""
-        parsed = [settings_mod.parse_value(self.settings, k, v) for k, v in values.items()]
+        firmware = self.config.device.firmware
+        parsed = [
+            settings_mod.parse_value(self.settings, k, v, firmware) for k, v in values.items()
+        ]
         status_changed = data_changed = False
         self.version += 1
         for key, index, value in parsed:
@@ -146,6 +151,21 @@ class Commands:
             self._restart_status_timer()
         if data_changed and self.data is not None:
             self.data.enabled_changed()
+
+    def led_on(self, refs: list[PortRef]) -> None:
+        """Skyline: light the LED of a slot, or of every slot of a port named alone."""
+        self._set_leds(refs, True)
+
+    def led_off(self, refs: list[PortRef]) -> None:
+        self._set_leds(refs, False)
+
+    def _set_leds(self, refs: list[PortRef], on: bool) -> None:
+        # Running state kept with the settings (saved by `save`); not a state change, so
+        # nothing is pushed: the next status shows it (EJOIN-EXTRAS, "LEDs").
+        self.skyline_only("op=ledon" if on else "op=ledoff")
+        for slot in self._slots_of(refs):
+            self.settings.led[self.slot_number(slot.port, slot.index)] = on
+        self.version += 1
 
     def _slots_of(self, refs: list[PortRef]) -> list[Slot]:
         chosen: list[Slot] = []

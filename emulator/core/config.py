@@ -48,6 +48,9 @@ class DeviceConfig:
     keeps_inbox_on_reboot: bool
     # Each port's module carries a mobile data link (router firmware, core/data_link.py).
     data_link: bool = False
+    # The EJOIN firmware family (profile quirks.firmware): "skyline" adds LEDs, per-slot
+    # identities and the module-timeout state to the core (EJOIN-EXTRAS, "Skyline").
+    firmware: str = "ejoin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,14 @@ class InitialSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EsimConfig:
+    """Skyline's eSIM ports (profile device.esim_ports) and how long an operation takes."""
+
+    ports: tuple[int, ...] = ()
+    op_time: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
 class CoreConfig:
     device: DeviceConfig
     behaviour: BehaviourConfig
@@ -97,6 +108,7 @@ class CoreConfig:
     index: int  # the device's place in its fleet: {device} in the card templates
     default_card: CardConfig  # every slot not overridden; what an `insert` puts in a slot
     cards: dict[tuple[int, int], CardConfig]  # (port, slot) -> the profile's override
+    esim: EsimConfig = EsimConfig()
 
     def card(self, port: int, slot: int) -> CardConfig:
         return self.cards.get((port, slot), self.default_card)

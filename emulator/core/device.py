@@ -20,6 +20,7 @@ from emulator.core.commands import Commands
 from emulator.core.config import CoreConfig
 from emulator.core.context import EngineContext
 from emulator.core.data_link import DataLinks
+from emulator.core.esim import Esims
 from emulator.core.events import DevStatus, Identity, Outbox, PortStatus, SlotSnapshot
 from emulator.core.inbound import Inbound, Stored
 from emulator.core.ports import PortListError, PortRef
@@ -106,6 +107,7 @@ class Device(Commands, SimEvents):
         self.inbound = Inbound(engines, self.inbox_changed)
         self.sending = Sending(engines, self.inbound.schedule_delivery_report)
         self.calls = Calls(engines, self.fire_current)
+        self.esims = Esims(engines)
         self.dev_status_seq = 0
         # Grows on every change a status entry can show, so the web edge may cache the
         # rendered entries of dev-status until it moves (a 32x4 device answers it often).
@@ -151,7 +153,31 @@ class Device(Commands, SimEvents):
             sms_prd=initial.sms_prd,
             auto_fail_sim_switch=self.config.behaviour.auto_fail_sim_switch,
             imei=list(self.config.device.imei),
+            # Skyline's per-slot identities and LEDs; other families have none.
+            sim_imei=[""] * self.slot_count if self.skyline else [],
+            sim_number=[""] * self.slot_count if self.skyline else [],
+            led=[False] * self.slot_count if self.skyline else [],
         )
+
+    @property
+    def skyline(self) -> bool:
+        return self.config.device.firmware == "skyline"
+
+    @property
+    def slot_count(self) -> int:
+        return self.config.device.ports * self.config.device.slots
+
+    def slot_number(self, port: int, slot: int) -> int:
+        """Skyline's n of `sim_imei(n)`: (port-1) x max-slots + (slot-1), from 0."""
+        return (port - 1) * self.config.device.slots + (slot - 1)
+
+    def skyline_only(self, what: str) -> None:
+        """Refuse what only skyline firmware has (a ValueError naming it)."""
+        if not self.skyline:
+            raise ValueError(
+                f"{what} is a skyline firmware feature; this device runs "
+                f"{self.config.device.firmware} firmware (quirks.firmware)"
+            )
 
     def _build_ports(self) -> list[Port]:
         config = self.config
@@ -270,6 +296,12 @@ class Device(Commands, SimEvents):
         slot = port.slot
         if slot.card is None or slot.state in (SimState.USER_LOCKED, SimState.NO_SIM):
             return
+        if self.skyline:
+            # The module takes the slot's IMEI as it starts on it (EJOIN-EXTRAS, "Effects");
+            # a slot without one leaves the module's IMEI as it is.
+            imei = self.settings.sim_imei[self.slot_number(port.number, slot.index)]
+            if imei:
+                self.settings.imei[port.number - 1] = imei
         if slot.state in ACTIVE:
             self._fire(slot, SimEvent.RESET)
         else:
@@ -362,21 +394,32 @@ class Device(Commands, SimEvents):
         card = slot.card
         registered = slot.state in REGISTERED
         durations = self.calls.durations(slot.port, slot.index)
+        imei, number, led = self.imei(slot.port), card.number if card else "", False
+        if self.skyline:  # what status shows of a slot's own identity, set or not
+            n = self.slot_number(slot.port, slot.index)
+            settings = self.settings
+            imei = settings.sim_imei[n] or imei
+            number = settings.sim_number[n] or number
+            led = settings.led[n]
         return SlotSnapshot(
             port=slot.port,
             slot=slot.index,
             state=self.shown_state(slot),
             port_seq=port.seq,
-            imei=self.imei(slot.port),
+            imei=imei,
             iccid=card.iccid if card else "",
             imsi=card.imsi if card else "",
-            sn=card.number if card else "",
+            sn=number,
             opr=card.operator if card and registered else "",
             bal=card.balance if card else 0.0,
             sig=card.signal if card and registered else 0,
             tot_dur=durations[0],
             mon_dur=durations[1],
             day_dur=durations[2],
+            active=port.current == slot.index,
+            inserted=card is not None,
+            slot_active=slot.state is not SimState.USER_LOCKED,
+            led=led,
         )
 
     def _data_port_changed(self, port: Port) -> None:

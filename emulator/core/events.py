@@ -42,6 +42,11 @@ class SlotSnapshot:
     tot_dur: str
     mon_dur: str
     day_dur: str
+    # Skyline's slot facts (EJOIN-EXTRAS, "Skyline"): current, holds a card, enabled, LED.
+    active: bool = False
+    inserted: bool = False
+    slot_active: bool = True
+    led: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,11 @@ There are two copies: the running settings every `set` changes, and the saved
 ones `save` writes; a reboot comes back with the saved copy, so an unsaved
 `set` is lost (INTERPRETATION.md, "Commands"). Array settings take an index,
 `imei(0)` being port 1's module IMEI.
+
+Some settings belong to one firmware family (`FAMILY`): Skyline's per-slot identities
+`sim_imei(n)` and `sim_number(n)`, n = (port-1) x slots + (slot-1). On another family
+they are unknown names, as before. The slots' LEDs (`led`) are kept beside the
+settings, so that `save` keeps them too, but no `get` or `set` names them.
 """
 
 from __future__ import annotations
@@ -66,6 +71,23 @@ def _imei(value: Any) -> str:
     return value
 
 
+def _sim_imei(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    # "" clears it: the slot shows its port's IMEI again.
+    if not isinstance(value, str) or not re.fullmatch(r"([0-9]{15})?", value):
+        raise SettingError(f"{value!r} is not an IMEI of 15 digits")
+    return value
+
+
+def _sim_number(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not re.fullmatch(r"(\+?[0-9]{1,20})?", value):
+        raise SettingError(f"{value!r} is not a number of at most 20 digits (+ allowed first)")
+    return value
+
+
 @dataclass(slots=True)
 class Settings:
     status_url: str | None = None
@@ -82,9 +104,19 @@ class Settings:
     # The router firmware's data service (core/data_link.py): on, as a router is bought for.
     data_service_enable: bool = True
     ttl: int = 64  # stored and read back; the emulator carries no IP packets to stamp
+    # Per slot on skyline firmware (empty elsewhere); "" is unset.
+    sim_imei: list[str] = field(default_factory=list)
+    sim_number: list[str] = field(default_factory=list)
+    led: list[bool] = field(default_factory=list)
 
     def copy(self) -> Settings:
-        return replace(self, imei=list(self.imei))
+        return replace(
+            self,
+            imei=list(self.imei),
+            sim_imei=list(self.sim_imei),
+            sim_number=list(self.sim_number),
+            led=list(self.led),
+        )
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -101,12 +133,27 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "imei": _imei,
     "data_service_enable": _flag,
     "ttl": _int(1, 255),
+    "sim_imei": _sim_imei,
+    "sim_number": _sim_number,
+    "led": _flag,
 }
-ARRAYS = frozenset({"imei"})
+ARRAYS = frozenset({"imei", "sim_imei", "sim_number", "led"})
 NAMES = tuple(f.name for f in fields(Settings))
-# Settings of firmware beyond the spec: which of them a device has is its personality's
-# to say (ejoin/commands.py), so an unknown name is answered with the spec's names only.
-EXTRAS = frozenset({"data_service_enable", "ttl"})
+# The settings of one firmware family only (profile quirks.firmware); the others refuse
+# them (ejoin/commands.py names the family in the refusal).
+FAMILY: dict[str, str] = {
+    "sim_imei": "skyline",
+    "sim_number": "skyline",
+    "data_service_enable": "router",
+    "ttl": "router",
+}
+UNNAMED = frozenset({"led"})  # kept and saved with the settings; no get or set names it
+
+
+def _named(name: str, firmware: str) -> bool:
+    return name not in UNNAMED and FAMILY.get(name, firmware) == firmware
+
+
 _NAME = re.compile(r"([a-z_]+)(?:\(([0-9]{1,9})\))?")
 
 
@@ -116,11 +163,11 @@ def _wire(value: Any) -> Any:
     return "" if value is None else value
 
 
-def parse_name(name: str) -> tuple[str, int | None]:
+def parse_name(name: str, firmware: str = "ejoin") -> tuple[str, int | None]:
     """'sms_url' -> ('sms_url', None); 'imei(3)' -> ('imei', 3)."""
     m = _NAME.fullmatch(name.strip().lower())
-    if not m or m[1] not in _PARSERS:
-        known = ", ".join(f"{n}(n)" if n in ARRAYS else n for n in NAMES if n not in EXTRAS)
+    if not m or m[1] not in _PARSERS or not _named(m[1], firmware):
+        known = ", ".join(f"{n}(n)" if n in ARRAYS else n for n in NAMES if _named(n, firmware))
         raise SettingError(f"unknown setting {name!r}; known settings: {known}")
     index = None if m[2] is None else int(m[2])
     if index is not None and m[1] not in ARRAYS:
@@ -128,8 +175,8 @@ def parse_name(name: str) -> tuple[str, int | None]:
     return m[1], index
 
 
-def get(settings: Settings, name: str) -> Any:
-    key, index = parse_name(name)
+def get(settings: Settings, name: str, firmware: str = "ejoin") -> Any:
+    key, index = parse_name(name, firmware)
     value = getattr(settings, key)
     if key in ARRAYS:
         if index is None:
@@ -140,9 +187,11 @@ def get(settings: Settings, name: str) -> Any:
     return _wire(value)
 
 
-def parse_value(settings: Settings, name: str, value: Any) -> tuple[str, int | None, Any]:
+def parse_value(
+    settings: Settings, name: str, value: Any, firmware: str = "ejoin"
+) -> tuple[str, int | None, Any]:
     """Validate one assignment without applying it, so a bad batch changes nothing."""
-    key, index = parse_name(name)
+    key, index = parse_name(name, firmware)
     array = getattr(settings, key)
     if key in ARRAYS:
         if index is None:

@@ -36,6 +36,8 @@ class SimEvent(StrEnum):
     USER_UNLOCK = "user_unlock"
     DEVICE_LOCK = "device_lock"  # the device takes a failing SIM out of service
     RESET = "reset"  # the GSM module restarts
+    MODULE_TIMEOUT = "module_timeout"  # the module stops answering (Skyline's 16)
+    MODULE_OK = "module_ok"  # it answers again
 
 
 S, E = SimState, SimEvent
@@ -54,6 +56,7 @@ ACTIVE = frozenset(
         S.READ_ERROR,
         S.PORT_CALLING,
         S.PORT_CALL_WAIT,
+        S.MODULE_TIMEOUT,
     }
 )
 WITH_CARD = ACTIVE | {S.IDLE}
@@ -80,10 +83,16 @@ def _build() -> dict[tuple[SimState, SimEvent], SimState]:
     rule({S.DETECTED}, E.BEGIN_REGISTRATION, S.REGISTERING)
     rule({S.REGISTERING}, E.REGISTERED, S.OK)
     rule({S.REGISTERING}, E.REGISTER_FAIL, S.REGISTER_FAILED)
-    rule(ACTIVE - {S.READ_ERROR}, E.READ_ERROR, S.READ_ERROR)
+    rule(ACTIVE - {S.READ_ERROR, S.MODULE_TIMEOUT}, E.READ_ERROR, S.READ_ERROR)
+    rule({S.MODULE_TIMEOUT}, E.READ_ERROR, None)
     rule({S.IDLE}, E.READ_ERROR, None)  # a card not being worked is not read
     rule({S.REGISTERING} | REGISTERED, E.BLOCK, S.BLOCKED)
-    rule({S.IDLE, S.DETECTED, S.REGISTER_FAILED, S.LOCKED, S.READ_ERROR}, E.BLOCK, None)
+    # A mute module (16) notices nothing: the card's facts are read when it answers again.
+    rule(
+        {S.IDLE, S.DETECTED, S.REGISTER_FAILED, S.LOCKED, S.READ_ERROR, S.MODULE_TIMEOUT},
+        E.BLOCK,
+        None,
+    )
     rule({S.BLOCKED}, E.UNBLOCK, S.REGISTERING)
     rule(WITH_CARD - {S.BLOCKED}, E.UNBLOCK, None)
     rule({S.OK}, E.NO_BALANCE, S.NO_BALANCE)
@@ -101,6 +110,11 @@ def _build() -> dict[tuple[SimState, SimEvent], SimState]:
     rule({S.OK, S.NO_BALANCE, S.REGISTER_FAILED}, E.DEVICE_LOCK, S.LOCKED)
     rule(ACTIVE - {S.LOCKED}, E.RESET, S.DETECTED)
     rule({S.NO_SIM, S.IDLE, S.USER_LOCKED, S.LOCKED}, E.RESET, None)
+    # Skyline: the module of the port stops answering while it works a card; when it
+    # answers again it reads the network's state afresh (registering, as after unblock).
+    rule(ACTIVE - {S.MODULE_TIMEOUT}, E.MODULE_TIMEOUT, S.MODULE_TIMEOUT)
+    rule({S.MODULE_TIMEOUT}, E.MODULE_OK, S.REGISTERING)
+    rule(WITH_CARD - {S.MODULE_TIMEOUT}, E.MODULE_OK, None)
     return table
 
 
@@ -136,6 +150,8 @@ SIM_EVENTS = (
     "signal",
     "lock",
     "unlock",
+    "module_timeout",  # skyline firmware only (Device.module_timeout refuses elsewhere)
+    "module_ok",
 )
 
 

@@ -156,6 +156,23 @@ class SimEvents:
         self.unlock([ref])
         return slot
 
+    def module_timeout(self, ref: PortRef) -> Slot:
+        """Skyline: the module of the port stops answering while it works this slot
+        (`16 Module Response Timeout`): it sends nothing, AT and USSD time out."""
+        self.skyline_only("the SIM event module_timeout")
+        port, slot, _ = self._target(ref)
+        if self._fire(slot, SimEvent.MODULE_TIMEOUT):
+            self._cancel_progress(port)  # a registration under way goes no further
+        return slot
+
+    def module_ok(self, ref: PortRef) -> Slot:
+        """Skyline: the module answers again and registers the card afresh."""
+        self.skyline_only("the SIM event module_ok")
+        port, slot, current = self._target(ref)
+        if self._fire(slot, SimEvent.MODULE_OK) and current:
+            self._schedule_registration(port, slot)
+        return slot
+
     def _card_of(self, slot: Slot) -> SimCard:
         if slot.card is None:
             raise NoCard(f"there is no SIM in slot {slot.port}.{slot.index:02d}")

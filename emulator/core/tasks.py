@@ -391,6 +391,11 @@ class Sending:
             queue.timer = self.ctx.later(latency, lambda: self._done(port, message, slot, outcome))
 
     def _give_up(self, port: Port, message: Message) -> None:
+        if port.slot.state is SimState.MODULE_TIMEOUT:
+            # Skyline's mute module: its messages wait for it, not fail (EJOIN-EXTRAS).
+            queue = self.queues[port.number - 1]
+            queue.timer = self.ctx.later(message.task.tmo, lambda: self._give_up(port, message))
+            return
         self._done(port, message, port.current, UNREGISTERED)
 
     def _done(

@@ -46,9 +46,9 @@ USSD_STATES = frozenset(
         SimState.PORT_CALL_WAIT,
     }
 )
-# Skyline's `16 Module Response Timeout` (not a SimState of the spec): the module is mute,
+# Skyline's `16 Module Response Timeout` (a SimState beyond the spec): the module is mute,
 # so a request waits its `timeout` and answers `6 Timeout`.
-MODULE_TIMEOUT = 16
+MODULE_TIMEOUT = SimState.MODULE_TIMEOUT
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_RETRIES = 3

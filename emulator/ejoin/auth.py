@@ -20,6 +20,7 @@ from emulator.transport.request import (
     DeviceRequest,
     check_credentials,
     parse_json,
+    parse_json_or_pairs,
 )
 
 
@@ -28,13 +29,14 @@ def credentials_of(dev: DeviceApp) -> dict[str, str]:
     return {spec.username: spec.password}
 
 
-def authenticated(endpoint: Endpoint) -> Endpoint:
+def authenticated(endpoint: Endpoint, *, pairs_body: bool = False) -> Endpoint:
     """The endpoint, behind the device's authentication: how an endpoint is registered
     when it takes credentials or a session (every goip_*.html but the handshake and
-    goip_post_sms, whose refusal is answered per task)."""
+    goip_post_sms, whose refusal is answered per task). `pairs_body`: a body that is not
+    JSON may be `name=value&...` pairs (Skyline's op=set)."""
 
     def guarded(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
-        authorize(dev, dreq)
+        authorize(dev, dreq, pairs_body)
         return endpoint(dev, dreq)
 
     guarded.__doc__ = endpoint.__doc__
@@ -42,7 +44,7 @@ def authenticated(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
+def authorize(dev: DeviceApp, dreq: DeviceRequest, pairs_body: bool = False) -> None:
     """Open the body and check who sent it; refused ones raise code 1 or 14.
 
     Nothing a refused request carries is acted upon (INTERPRETATION.md, Authentication).
@@ -50,7 +52,7 @@ def authorize(dev: DeviceApp, dreq: DeviceRequest) -> None:
     in_session = "session" in dreq.query
     body = _open_session(dev, dreq) if in_session else dreq.raw
     if body.strip():
-        dreq.body = parse_json(body)
+        dreq.body = parse_json_or_pairs(body) if pairs_body else parse_json(body)
         dreq.clear = body
     if not in_session:
         spec = dev.profile.device

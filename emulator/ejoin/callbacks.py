@@ -7,7 +7,7 @@ table's `max-slots` is sent beside the example's `max-slot` (INTERPRETATION.md).
 from __future__ import annotations
 
 import base64
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from emulator.config.ports import PortNames
 from emulator.config.profile import Quirks
@@ -41,6 +41,20 @@ class StatusEntry(TypedDict):
     tot_dur: str
     mon_dur: str
     day_dur: str
+    # Skyline firmware only (EJOIN-EXTRAS, "Skyline"), as 0/1.
+    active: NotRequired[int]
+    inserted: NotRequired[int]
+    slot_active: NotRequired[int]
+    led: NotRequired[int]
+
+
+class SlotFacts(TypedDict):
+    """What Skyline firmware adds to each dev-status entry and port-status."""
+
+    active: int
+    inserted: int
+    slot_active: int
+    led: int
 
 
 DevStatusHead = TypedDict(
@@ -72,10 +86,23 @@ class PortStatusDoc(TypedDict):
     imsi: str
     iccid: str
     sig: int
+    active: NotRequired[int]
+    inserted: NotRequired[int]
+    slot_active: NotRequired[int]
+    led: NotRequired[int]
 
 
-def status_entry(snap: SlotSnapshot, names: PortNames) -> StatusEntry:
+def slot_facts(snap: SlotSnapshot) -> SlotFacts:
     return {
+        "active": int(snap.active),
+        "inserted": int(snap.inserted),
+        "slot_active": int(snap.slot_active),
+        "led": int(snap.led),
+    }
+
+
+def status_entry(snap: SlotSnapshot, names: PortNames, skyline: bool = False) -> StatusEntry:
+    entry: StatusEntry = {
         "port": names.format(snap.port, snap.slot),
         "sim": snap.sn,
         "seq": snap.port_seq,
@@ -91,6 +118,9 @@ def status_entry(snap: SlotSnapshot, names: PortNames) -> StatusEntry:
         "mon_dur": snap.mon_dur,
         "day_dur": snap.day_dur,
     }
+    if skyline:
+        entry.update(slot_facts(snap))
+    return entry
 
 
 def dev_status_head(seq: int, expires: int, ident: Identity) -> DevStatusHead:
@@ -108,11 +138,13 @@ def dev_status_head(seq: int, expires: int, ident: Identity) -> DevStatusHead:
     }
 
 
-def port_status_doc(event: PortStatus, names: PortNames, st_code: bool = False) -> PortStatusDoc:
+def port_status_doc(
+    event: PortStatus, names: PortNames, st_code: bool = False, skyline: bool = False
+) -> PortStatusDoc:
     """port-status (4.1.4): `st` is the table's text ("3 OK"), which clients split on its
     space; `quirks.port_status_st: code` sends the integer. `status` carries the text."""
     snap = event.snapshot
-    return {
+    doc: PortStatusDoc = {
         "type": "port-status",
         "port": names.format(snap.port, snap.slot),
         "seq": event.seq,
@@ -126,6 +158,9 @@ def port_status_doc(event: PortStatus, names: PortNames, st_code: bool = False) 
         "iccid": snap.iccid,
         "sig": snap.sig,
     }
+    if skyline:
+        doc.update(slot_facts(snap))
+    return doc
 
 
 def report_json(rpt: TaskReport, names: PortNames) -> dict[str, Any]:
@@ -171,12 +206,13 @@ def sms_entry(sms: ReceivedSms, names: PortNames, quirks: Quirks) -> list[Any]:
 
 def render(event: Callback, names: PortNames, quirks: Quirks | None = None) -> dict[str, Any]:
     """The JSON body of a callback, as the device POSTs it."""
+    skyline = quirks is not None and quirks.firmware == "skyline"
     if isinstance(event, DevStatus):
         head = dev_status_head(event.seq, event.expires, event.identity)
-        return {**head, "status": [status_entry(e, names) for e in event.entries]}
+        return {**head, "status": [status_entry(e, names, skyline) for e in event.entries]}
     if isinstance(event, PortStatus):
         st_code = quirks is not None and quirks.port_status_st == "code"
-        return dict(port_status_doc(event, names, st_code))
+        return dict(port_status_doc(event, names, st_code, skyline))
     if isinstance(event, StatusReport):
         rpts = [report_json(r, names) for r in event.rpts]
         return {"type": "status-report", "rpt_num": len(rpts), "rpts": rpts}

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from emulator.core import settings as settings_mod
+
 
 class Op(StrEnum):
     LOCK = "lock"
@@ -18,30 +20,35 @@ class Op(StrEnum):
     GET = "get"
     SET = "set"
     MULTIPLE = "multiple"
+    LEDON = "ledon"  # skyline firmware
+    LEDOFF = "ledoff"  # skyline firmware
     REDIAL = "redial"  # router firmware
 
 
-PORT_OPS = frozenset({Op.LOCK, Op.UNLOCK, Op.SWITCH, Op.RESET})
+PORT_OPS = frozenset({Op.LOCK, Op.UNLOCK, Op.SWITCH, Op.RESET, Op.LEDON, Op.LEDOFF})
 
 # The family gate (EJOIN-EXTRAS, "Firmware variants"): the ops and settings of one firmware
 # family (`quirks.firmware`); every other family refuses them `15 Invalid CMD`. A name not
 # here is every family's. Settings are named without their index: `port_rx_tx` for
-# `port_rx_tx(3)`.
+# `port_rx_tx(3)`; the core's settings say their own family, the read-only parameters
+# of the router (ejoin/router.py) are the personality's.
 FAMILY_OPS: dict[Op, str] = {
+    Op.LEDON: "skyline",
+    Op.LEDOFF: "skyline",
     Op.REDIAL: "router",
 }
 FAMILY_SETTINGS: dict[str, str] = {
-    "data_service_enable": "router",
-    "ttl": "router",
+    **settings_mod.FAMILY,
     "port_public_ip": "router",
     "port_rx_tx": "router",
 }
-# Ops of a family that act on ports, and so may stand inside `multiple`.
+# Ops of a family that act on ports with parameters of their own, and may stand inside
+# `multiple` (redial's mode and delay).
 FAMILY_PORT_OPS = frozenset({Op.REDIAL})
 
 
 def family_ops(firmware: str) -> list[Op]:
-    """The ops a device of this family knows, in the spec's order."""
+    """The ops a device of this family knows, in the enum's order."""
     return [op for op in Op if FAMILY_OPS.get(op, firmware) == firmware]
 
 

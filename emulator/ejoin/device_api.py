@@ -27,7 +27,7 @@ from emulator.gateway import DeviceApp
 from emulator.record.jsonio import dumps
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import ApiError, validation_reason
-from emulator.transport.request import DeviceRequest, as_flag, as_int, as_str
+from emulator.transport.request import DeviceRequest, as_flag, as_int, as_str, raw_param
 
 
 def get_status(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
@@ -39,6 +39,7 @@ def get_status(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     url_text = None if url is None else as_str(url, "url", 2048)
     period_value = None if period is None else as_int(period, "period", 0, 86_400)
     all_flag = None if all_sims is None else as_flag(all_sims, "all_sims")
+    all_flag = _all_slots(dreq, all_flag)
     if url_text is not None and period_value is None:
         period_value = 60  # spec 4.1.2 default
     if url_text is not None or period_value is not None or all_flag is not None:
@@ -58,14 +59,27 @@ def get_status(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     return Answer(dumps(head)[:-1] + b',"status":' + _entries(dev, all_sims) + b"}")
 
 
+def _all_slots(dreq: DeviceRequest, all_flag: bool | None) -> bool | None:
+    """Skyline's `all_slots`, read in every family as `all_sims`: the same setting."""
+    all_slots = dreq.param("all_slots")
+    if all_slots is None:
+        return all_flag
+    flag = as_flag(all_slots, "all_slots")
+    if all_flag is not None and all_flag != flag:
+        raise ApiError.bad_request("all_slots: given beside all_sims with another value; send one")
+    return flag
+
+
 def _entries(dev: DeviceApp, all_sims: bool) -> bytes:
     """The rendered entries of dev-status, kept until the device changes or the day turns."""
     device = dev.device
     key = (device.version, all_sims, device.stats.day())
     cached = dev.status_cache.get(all_sims)
     if cached is None or cached[0] != key:
+        skyline = dev.profile.quirks.firmware == "skyline"
         entries = [
-            status_entry(device.snapshot(s), dev.names) for s in device.status_slots(all_sims)
+            status_entry(device.snapshot(s), dev.names, skyline)
+            for s in device.status_slots(all_sims)
         ]
         cached = dev.status_cache[all_sims] = (key, dumps(entries))
     return cached[1]
@@ -104,6 +118,9 @@ def _command(dreq: Any) -> CommandBody:
     else:
         # op=get&sms_url&sr_url: names without values name the settings to read.
         source = dict(dreq.query)
+        for key in source:
+            if key.startswith("sim_number"):  # "+8613..." keeps its + (a form reads a space)
+                source[key] = raw_param(dreq, key) or source[key]
     if "op" not in {k.lower() for k in source}:
         raise ApiError(
             15,
@@ -230,6 +247,8 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
             device.set_settings(values)
         except SettingError as exc:
             raise ApiError.refused(TaskStatus.INVALID_CMD, f"{exc}") from None
+        if firmware == "skyline":  # Skyline's op=set answer counts what it set
+            answer["par_set"] = len(values) + (auto_switch is not None)
 
     if auto_switch is not None:
         device.set_settings({"auto_fail_sim_switch": int(auto_switch)})
@@ -248,5 +267,6 @@ def send_cmd(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
 
 ENDPOINTS: dict[str, Endpoint] = {
     "/goip_get_status.html": authenticated(get_status),
-    "/goip_send_cmd.html": authenticated(send_cmd),
+    # Skyline posts op=set as name=value pairs (text/plain or a form), not JSON.
+    "/goip_send_cmd.html": authenticated(send_cmd, pairs_body=True),
 }

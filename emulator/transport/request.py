@@ -144,6 +144,42 @@ def parse_json(raw: bytes) -> Any:
         raise ApiError.bad_request(f"body {exc}") from None
 
 
+_PAIR_NAME = re.compile(r"[A-Za-z0-9_.()\[\]-]{1,64}")
+
+
+def parse_json_or_pairs(raw: bytes) -> Any:
+    """JSON, or else `name=value&name=value` pairs as a dict (Skyline posts op=set so,
+    as text/plain or a form): values percent-decoded once with `+` kept, as the
+    firmware reads text/plain. A body that is neither is refused as JSON would be."""
+    try:
+        return parse_json(raw)
+    except ApiError:
+        pairs = _pairs(raw)
+        if pairs is None:
+            raise
+        return pairs
+
+
+def _pairs(raw: bytes) -> dict[str, str] | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    out: dict[str, str] = {}
+    for piece in re.split(r"[&\r\n]+", text.strip()):
+        name, equals, value = piece.partition("=")
+        name = unquote(name).strip()
+        if not equals or not _PAIR_NAME.fullmatch(name):
+            return None
+        value = unquote(value)
+        if out.get(name, value) != value:
+            raise ApiError.bad_request(
+                f"parameter {name!r} is given more than once with different values"
+            )
+        out[name] = value
+    return out or None
+
+
 def check_credentials(dreq: DeviceRequest, username: str, password: str) -> bool:
     """username/password from the query or the body, compared in constant time."""
     user, pwd = dreq.param("username"), dreq.param("password")

@@ -38,8 +38,9 @@ def test_every_spec_state_code_is_reachable_from_no_sim():
             if source == state and target not in reachable:
                 reachable.add(target)
                 frontier.append(target)
-    assert reachable == set(SimState)
-    assert sorted(int(s) for s in SimState) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14]
+    # 15 is Skyline's accepted vocabulary: no source says when firmware shows it.
+    assert reachable == set(SimState) - {SimState.ACCESS_MOBILE_NETWORK}
+    assert sorted(int(s) for s in SimState) == [*range(10), *range(11, 17)]
 
 
 @pytest.mark.parametrize(
