@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from emulator.config.faults import FaultSpec
 from emulator.config.scenario import CallsAction, ScenarioEvent, SmsAction
 from emulator.core.at import port_facts, respond
-from emulator.core.calls import CallPlan
+from emulator.core.calls import Call, CallPlan
 from emulator.core.codes import TaskStatus
 from emulator.core.device import Device, Slot
 from emulator.core.inbound import NotReceived
@@ -178,6 +178,16 @@ def place_calls(dev: DeviceApp, refs: list[PortRef], plan: CallPlan) -> list[int
     for port in ports:
         dev.device.calls.place(port, plan)
     return ports
+
+
+def hang_up(dev: DeviceApp, ref: PortRef) -> Call:
+    """The user on the port's side ends its call now (cause `hangup`); the call, ended.
+    A ValueError when no call is on the air there."""
+    calls = dev.device.calls
+    call = calls.call(ref.port)
+    if call is None or not calls.hang_up(ref.port):
+        raise ValueError(f"port {ref.port}: no call on the air")
+    return call
 
 
 # The commands of spec 5 an outside party can run, by name: no getattr on the device.

@@ -66,10 +66,17 @@ class CallsAction(Model):
     alert_ratio: float = Field(1.0, ge=0, le=1)
     answer_ratio: float = Field(0.7, ge=0, le=1)
     peer: str | None = Field(None, description="another port: the calls go port to port (13, 14)")
+    number: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[0-9A-Za-z+*#]+$",
+        description="the number called; absent: the device makes up one per call (+1555...)",
+    )
 
     _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(span)
 
-    @field_validator("port", "peer", mode="before")
+    @field_validator("port", "peer", "number", mode="before")
     @classmethod
     def _port_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -95,6 +102,7 @@ class CallsAction(Model):
             talk=self.talk,
             alert_ratio=self.alert_ratio,
             answer_ratio=self.answer_ratio,
+            number=self.number,
         )
 
 

@@ -20,6 +20,7 @@ import structlog
 from emulator.config.dbl import DblSpec
 from emulator.config.ports import PortNames
 from emulator.config.profile import Profile
+from emulator.core.calls import NORMAL
 from emulator.core.codes import SimState, TaskStatus
 from emulator.core.device import Device, Port
 from emulator.core.events import Callback, ReceivedSms
@@ -44,6 +45,9 @@ from emulator.record.journal import Journal
 from emulator.transport.udp import UdpEndpoint, open_udp
 
 log = structlog.get_logger("emulator")
+
+# HANGUP's cause when svr_drop_call ends the call (DBL-GOIP.md 6; docs/decisions.md).
+DROP_CAUSE = "svr_drop_call"
 
 # An SMS of the bulk protocol waits on its line for as long as it takes: the line sends
 # one at a time and answers each, so the HTTP task timeout (30 s) has no meaning here.
@@ -164,8 +168,9 @@ class DeviceRadio:
         return f"Your balance is {card.balance:.2f}" if card else "Your balance is 0.00"
 
     def drop_call(self, line: int) -> None:
-        # The call engine has no hang-up from outside yet: a call runs to its end.
-        log.info("dbl_drop_call", line=line)
+        # The HANGUP push follows from the line's state change, with this cause.
+        ended = self._device().calls.hang_up(line, DROP_CAUSE)
+        log.info("dbl_drop_call", line=line, ended=ended)
 
     def reboot_module(self, line: int) -> None:
         self._device().reset([PortRef(line)])
@@ -306,11 +311,13 @@ class Dbl:
         if old == new or not self.sockets:
             return  # no change, or the lines are not up yet: nobody to tell
         line = self.lines[port.number - 1]
+        call = device.calls.call(port.number) if device is not None else None
+        number = call.number if call is not None else ""
         if new == "BUSY":  # a call placed from the line (the control API's calls)
-            line.push_record(2, "")
+            line.push_record(2, number)
             line.push_state(new)
         elif old == "BUSY":
-            line.push_hangup("", "normal")
+            line.push_hangup(number, call.cause if call is not None and call.cause else NORMAL)
             line.push_remain(line.remain_time)
             line.push_state(new)
         else:
