@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from emulator.config.faults import FaultSpec
+from emulator.config.faults import FaultSpec, UdpFaultSpec
 from emulator.config.scenario import CallsAction, ScenarioEvent, SmsAction
 from emulator.core.at import port_facts, respond
 from emulator.core.calls import Call, CallPlan
@@ -219,8 +219,13 @@ def reboot(dev: DeviceApp) -> bool:
     return True
 
 
-def add_fault(dev: DeviceApp, spec: FaultSpec) -> Fault:
-    """An HTTP fault on the device API, from now on the device's clock."""
+def add_fault(dev: DeviceApp, spec: FaultSpec | UdpFaultSpec) -> Fault:
+    """An HTTP fault on the device API, or a UDP fault on a DBL device's datagrams, from
+    now on the device's clock (a ValueError when the device has no such datagrams)."""
+    if isinstance(spec, UdpFaultSpec):
+        why = spec.problem(dev.profile.device.personality, len(dev.device.ports))
+        if why is not None:
+            raise ValueError(why)
     return dev.faults.add(spec, dev.runtime.clock.now())
 
 

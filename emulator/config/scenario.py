@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from emulator.config.common import Model, span
-from emulator.config.faults import FaultSpec
+from emulator.config.faults import AnyFault, fault_spec
 from emulator.core.calls import CallPlan
 
 MAX_CALL_SPAN = 86_400.0
@@ -145,7 +145,7 @@ class ScenarioEvent(Model):
     name: str | None = None
 
     sim: SimAction | None = None
-    fault: FaultSpec | None = None
+    fault: AnyFault | None = Field(None, description="an HTTP fault, or {udp: {...}}")
     command: CommandAction | None = None
     reboot: bool | None = None
     sms: SmsAction | None = None
@@ -153,6 +153,11 @@ class ScenarioEvent(Model):
     ussd: UssdAction | None = None
     # Not `at:`, which is already when a one-time event fires.
     at_command: AtAction | None = None
+
+    @field_validator("fault", mode="wrap")
+    @classmethod
+    def _fault_kind(cls, value: Any, handler: Any) -> AnyFault | None:
+        return None if value is None else fault_spec(value)
 
     @model_validator(mode="after")
     def _one_time_one_action(self) -> ScenarioEvent:

@@ -27,6 +27,7 @@ from emulator.core.events import Callback, ReceivedSms
 from emulator.core.ports import PortRef
 from emulator.core.sim import REGISTERED
 from emulator.core.tasks import CAN_SEND, Message, TaskSpec
+from emulator.dbl.edge import FaultEdge
 from emulator.dbl.line import DblLine, LineConfig
 from emulator.dbl.ports import (
     Addr,
@@ -42,6 +43,7 @@ from emulator.dbl.ports import (
 )
 from emulator.dbl.protocol import COMMAND_ARITY, RemainState
 from emulator.record.journal import Journal
+from emulator.transport.faults import Faults
 from emulator.transport.udp import UdpEndpoint, open_udp
 
 log = structlog.get_logger("emulator")
@@ -285,6 +287,7 @@ class Dbl:
         self._journal = journal
         self.radio = DeviceRadio(device, timers, self._reboot_device)
         writer = JournalWriter(journal, name)
+        self.edge = FaultEdge(timers, writer)
         self.lines = [
             DblLine(cfg, timers, self.radio, self._emitter(cfg.line), writer)
             for cfg in self.configs
@@ -323,11 +326,18 @@ class Dbl:
         else:
             line.push_state(new)
 
+    def use_faults(self, faults: Faults) -> None:
+        """The gateway's fault rules: its UDP ones apply at the lines' sockets."""
+        self.edge.faults = faults
+
     def _emitter(self, line: int) -> Callable[[bytes, Addr], None]:
-        def emit(data: bytes, addr: Addr) -> None:
+        def send(data: bytes, addr: Addr) -> None:
             sock = self.sockets.get(line)
             if sock is not None:
                 sock.send(data, addr)
+
+        def emit(data: bytes, addr: Addr) -> None:
+            self.edge.out(line, data, addr, send)
 
         return emit
 
@@ -336,11 +346,18 @@ class Dbl:
             self.lines[sms.port - 1].receive_sms(sms.sender, sms.text, sms.smsc)
 
     def _datagram(self, line: DblLine) -> Callable[[bytes, Addr], None]:
-        def received(data: bytes, addr: Addr) -> None:
+        def rebooting() -> bool:
             device = self._device() if self._device is not None else None
-            if device is not None and device.unavailable_until is not None:
-                return  # rebooting: the device hears nothing (DBL-GOIP.md 6, svr_reboot_dev)
-            line.datagram_received(data, addr)
+            return device is not None and device.unavailable_until is not None
+
+        def deliver(data: bytes, addr: Addr) -> None:
+            if not rebooting():  # a datagram a UDP fault delayed may find it rebooting
+                line.datagram_received(data, addr)
+
+        def received(data: bytes, addr: Addr) -> None:
+            if rebooting():
+                return  # the device hears nothing (DBL-GOIP.md 6, svr_reboot_dev)
+            self.edge.into(line.line, data, addr, deliver)
 
         return received
 
@@ -366,6 +383,7 @@ class Dbl:
             line.start()
 
     def close(self) -> None:
+        self.edge.cancel()
         for line in self.lines:
             line.stop()
         for sock in self.sockets.values():
@@ -375,6 +393,7 @@ class Dbl:
     def reset(self, device: Device) -> None:
         """Control API reset: a new device; sessions closed, pushes dropped, counters from 1."""
         self.attach(device)
+        self.edge.cancel()
         if self.sockets:
             for line in self.lines:
                 line.reset()
@@ -393,6 +412,7 @@ class Dbl:
             self.radio.listen(device)  # what was on the air is lost with the RAM
         if not on:
             self._states = ["LOGOUT"] * len(self.lines)  # the module is off
+            self.edge.cancel()
         for line in self.lines:
             if on:
                 line.reset()

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from emulator.record import jsonio
 
-KINDS = ("request", "callback", "control", "device")
+KINDS = ("request", "callback", "control", "device", "udp")
 _SECRET = frozenset({"password", "auth", "token", "control_token"})
 # A credential inside a text: in a query (`&password=x`, `;auth=x`) or a URL's user info.
 _IN_QUERY = re.compile(r"(?i)\b(password|auth|token|control_token)=[^&;\s'\"]*")
