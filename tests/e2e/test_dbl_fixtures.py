@@ -112,11 +112,11 @@ async def test_an_inbound_fault_drops_the_servers_acks(goip_dbl, goip_sms_server
 
 
 async def test_udp_faults_are_refused_where_they_cannot_apply(goip_dbl, goip_emulator):
-    with pytest.raises(ControlError, match="udp.line: no line 9"):
+    with pytest.raises(ControlError, match=r"udp\.line: no line 9"):
         await goip_dbl.add_udp_fault("drop", line=9)
     with pytest.raises(ControlError, match="udp: seconds: action=delay needs a delay"):
         await goip_dbl.add_udp_fault("delay")
-    with pytest.raises(ControlError, match="udp.dir"):
+    with pytest.raises(ControlError, match=r"udp\.dir"):
         await goip_dbl.add_udp_fault("drop", dir="sideways")
     with pytest.raises(ControlError, match="needs a DBL GoIP device"):
         await goip_emulator.add_udp_fault("drop")
@@ -140,7 +140,7 @@ async def test_svr_drop_call_ends_the_call_with_hangup_and_num(goip_dbl, goip_sm
     assert hangup.fields["num"] == "+15557" and hangup.fields["cause"] == "svr_drop_call"
     states = [g.fields["gsm_remain_state"] for g in goip_sms_server.of_type("STATE")]
     assert states == ["BUSY", "IDLE"]
-    with pytest.raises(ControlError, match="409.*no call on the air"):
+    with pytest.raises(ControlError, match=r"409.*no call on the air"):
         await goip_dbl.hang_up("6")
 
 
