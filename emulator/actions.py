@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from emulator.config.faults import FaultSpec
+from emulator.config.faults import FaultSpec, UdpFaultSpec
 from emulator.config.scenario import CallsAction, ScenarioEvent, SmsAction
 from emulator.core.at import port_facts, respond
-from emulator.core.calls import CallPlan
+from emulator.core.calls import Call, CallPlan
 from emulator.core.codes import TaskStatus
 from emulator.core.device import Device, Slot
 from emulator.core.inbound import NotReceived
@@ -182,6 +182,16 @@ def place_calls(dev: DeviceApp, refs: list[PortRef], plan: CallPlan) -> list[int
     return ports
 
 
+def hang_up(dev: DeviceApp, ref: PortRef) -> Call:
+    """The user on the port's side ends its call now (cause `hangup`); the call, ended.
+    A ValueError when no call is on the air there."""
+    calls = dev.device.calls
+    call = calls.call(ref.port)
+    if call is None or not calls.hang_up(ref.port):
+        raise ValueError(f"port {ref.port}: no call on the air")
+    return call
+
+
 # The commands of spec 5 an outside party can run, by name: no getattr on the device.
 PORT_COMMANDS: dict[str, Callable[[Device, list[PortRef]], None]] = {
     "lock": Device.lock,
@@ -213,8 +223,13 @@ def reboot(dev: DeviceApp) -> bool:
     return True
 
 
-def add_fault(dev: DeviceApp, spec: FaultSpec) -> Fault:
-    """An HTTP fault on the device API, from now on the device's clock."""
+def add_fault(dev: DeviceApp, spec: FaultSpec | UdpFaultSpec) -> Fault:
+    """An HTTP fault on the device API, or a UDP fault on a DBL device's datagrams, from
+    now on the device's clock (a ValueError when the device has no such datagrams)."""
+    if isinstance(spec, UdpFaultSpec):
+        why = spec.problem(dev.profile.device.personality, len(dev.device.ports))
+        if why is not None:
+            raise ValueError(why)
     return dev.faults.add(spec, dev.runtime.clock.now())
 
 

@@ -86,6 +86,7 @@ class Runtime:
             dbl = Dbl(self.profile, index)
             app = DeviceApp(self, index, lambda _profile: dbl)
             dbl.bind(lambda: app.device, self.clock, lambda: app.journal, app.identity.name)
+            dbl.use_faults(app.faults)
             app.extensions.append(lambda gw: dbl.reset(gw.device))
             app.state_sections.append(lambda _gw: dbl.state())
             app.metric_sections.append(lambda _gw: dbl.metrics())

@@ -107,8 +107,18 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument(f"--{name}", type=_span, default=None, metavar="N|MIN-MAX")
     p.add_argument("--alert-ratio", type=float, default=None)
     p.add_argument("--answer-ratio", type=float, default=None)
+    p.add_argument("--number", default=None, help="the number called (made up when absent)")
 
-    p = sub.add_parser("faults", help="list the HTTP faults and their hits (--clear: remove)")
+    p = sub.add_parser(
+        "hangup",
+        help="end the call on the air on a port, e.g. hangup 3 (a DBL line pushes HANGUP)",
+    )
+    common(p)
+    p.add_argument("port", help="one port, e.g. 3")
+
+    p = sub.add_parser(
+        "faults", help="list the HTTP and UDP faults and their hits (--clear: remove)"
+    )
     common(p)
     p.add_argument(
         "--clear",
@@ -122,10 +132,16 @@ def add_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser(
         "fault",
-        help="an HTTP fault on the device API, e.g. fault error --status 503 --count 3",
+        help="an HTTP fault on the device API, e.g. fault error --status 503 --count 3; "
+        "with --udp one on a DBL device's datagrams, e.g. fault drop --udp --dir out",
     )
     common(p)
-    p.add_argument("action", choices=("error", "drop", "delay"))
+    p.add_argument("action", choices=("error", "drop", "delay", "duplicate"))
+    p.add_argument("--udp", action="store_true", help="a UDP fault (drop, delay, duplicate)")
+    p.add_argument("--line", type=int, default=None, help="--udp: one line; all when absent")
+    p.add_argument("--dir", choices=("in", "out"), default=None, help="--udp: both when absent")
+    p.add_argument("--keyword", default=None, help="--udp: e.g. RECEIVE, req, MSG; any when absent")
+    p.add_argument("--seconds", type=float, default=None, help="--udp: device seconds of delay")
     p.add_argument("--status", type=int, default=None, help="HTTP status for error (500)")
     p.add_argument("--delay-ms", type=_span, default=None, metavar="MS|MIN-MAX", help="for delay")
     p.add_argument("--endpoint", default=None, help="e.g. goip_post_sms; all when absent")
@@ -198,6 +214,7 @@ VERBS = (
     "journal",
     "reset",
     "calls",
+    "hangup",
     "faults",
     "fault",
     "send-sms",
@@ -247,6 +264,9 @@ def run_verb(args: argparse.Namespace) -> int:
             print("reset")
         elif args.command == "calls":
             return _calls(args)
+        elif args.command == "hangup":
+            doc = _call(args, "DELETE", f"calls/{urllib.parse.quote(args.port, safe='')}")
+            print(f"port {doc['port']}: call with {doc['number']} ended ({doc['cause']})")
         elif args.command in ("faults", "fault"):
             return _faults(args)
         elif args.command == "send-sms":
@@ -323,6 +343,16 @@ def state_table(doc: dict[str, Any]) -> str:
         current = next(s for s in port["slots"] if s["slot"] == port["current"])
         marks = " ".join(f"{s['slot']}:{s['st']}" for s in port["slots"])
         lines.append(f"{port['port']:>4}  {port['current']:<8} {current['status']:<24} {marks}")
+    if doc.get("dbl"):  # a DBL GoIP: each line's talk with its SMS server
+        lines += ["", f"{'line':>4}  {'client_id':<10} {'local':>5} {'server':<21} login  "
+                  "keepalives pending sessions"]  # fmt: skip
+        for line in doc["dbl"]:
+            lines.append(
+                f"{line['line']:>4}  {line['client_id']:<10} {line['local_port'] or '-':>5} "
+                f"{line['server']:<21} {'Y' if line['sms_login'] else 'N':<6} "
+                f"{line['keepalive_count']:>10} {len(line['pending']):>7} "
+                f"{len(line['sessions']):>8}"
+            )
     return "\n".join(lines)
 
 
@@ -373,7 +403,8 @@ def _journal(args: argparse.Namespace) -> int:
 
 def _calls(args: argparse.Namespace) -> int:
     body: dict[str, Any] = {"port": args.port}
-    for name in ("count", "interval", "pdd", "ring", "talk", "alert_ratio", "answer_ratio"):
+    names = ("count", "interval", "pdd", "ring", "talk", "alert_ratio", "answer_ratio", "number")
+    for name in names:
         value = getattr(args, name)
         if value is not None:
             body[name] = value
@@ -387,11 +418,16 @@ def _calls(args: argparse.Namespace) -> int:
 def _faults(args: argparse.Namespace) -> int:
     if args.command == "fault":
         body: dict[str, Any] = {"action": args.action}
-        for name in ("status", "delay_ms", "endpoint", "count", "duration", "fraction"):
+        own = (
+            ("line", "dir", "keyword", "seconds")
+            if args.udp
+            else ("status", "delay_ms", "endpoint")
+        )
+        for name in (*own, "count", "duration", "fraction"):
             value = getattr(args, name)
             if value is not None:
                 body[name] = value
-        print(fault_line(_call(args, "POST", "faults", body)))
+        print(fault_line(_call(args, "POST", "faults", {"udp": body} if args.udp else body)))
     elif args.clear is not None:
         path = f"faults/{args.clear}" if args.clear else "faults"
         print(f"{_call(args, 'DELETE', path)['cleared']} fault(s) cleared")
@@ -402,16 +438,34 @@ def _faults(args: argparse.Namespace) -> int:
 
 
 def fault_line(fault: dict[str, Any]) -> str:
-    what = fault["action"]
-    if what == "error":
-        what += f" {fault.get('status')}"
-    elif what == "delay":
-        what += f" {fault.get('delay_ms')} ms"
-    limits = [f"on {fault.get('endpoint') or 'every endpoint'}"]
+    udp = fault.get("udp")
+    if isinstance(udp, dict):
+        what = f"udp {udp['action']}"
+        if udp.get("seconds"):
+            what += f" {udp['seconds']} s"
+        where = " ".join(
+            part
+            for part in (
+                udp.get("dir") or "in+out",
+                udp.get("keyword") or "",
+                f"line {udp['line']}" if udp.get("line") else "every line",
+            )
+            if part
+        )
+        limits = [f"on {where}"]
+        rule = udp
+    else:
+        what = fault["action"]
+        if what == "error":
+            what += f" {fault.get('status')}"
+        elif what == "delay":
+            what += f" {fault.get('delay_ms')} ms"
+        limits = [f"on {fault.get('endpoint') or 'every endpoint'}"]
+        rule = fault
     if fault.get("remaining") is not None:
         limits.append(f"{fault['remaining']} left")
-    if fault.get("fraction", 1) != 1:
-        limits.append(f"fraction {fault['fraction']}")
+    if rule.get("fraction", 1) != 1:
+        limits.append(f"fraction {rule['fraction']}")
     state = "active" if fault.get("active") else "spent"
     return f"#{fault['id']} {what} {' '.join(limits)}, {fault.get('hits', 0)} hit(s), {state}"
 

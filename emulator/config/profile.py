@@ -398,6 +398,7 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
 def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
     """What names a port, slot, SIM event or URL the device does not have: found at load,
     so `validate` refuses what `serve` would (each with its field's path)."""
+    from emulator.config.faults import UdpFaultSpec
     from emulator.config.ports import PortListError, PortNames
     from emulator.core.settings import SettingError
     from emulator.core.settings import parse_url as check_url
@@ -456,6 +457,10 @@ def reference_problems(profile: Profile) -> list[tuple[tuple[Any, ...], str]]:
             problems.append((("push", name), str(exc)))
     for i, event in enumerate(profile.scenario):
         where: tuple[Any, ...] = ("scenario", i)
+        if isinstance(event.fault, UdpFaultSpec):
+            why = event.fault.problem(profile.device.personality, profile.device.ports)
+            if why is not None:
+                problems.append(((*where, "fault"), why))
         if event.sim is not None:
             ports((*where, "sim", "slots"), event.sim.slots)
             if event.sim.event not in SIM_EVENTS:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from emulator.config.common import Model, span
-from emulator.config.faults import FaultSpec
+from emulator.config.faults import AnyFault, fault_spec
 from emulator.core.calls import CallPlan
 
 MAX_CALL_SPAN = 86_400.0
@@ -66,10 +66,17 @@ class CallsAction(Model):
     alert_ratio: float = Field(1.0, ge=0, le=1)
     answer_ratio: float = Field(0.7, ge=0, le=1)
     peer: str | None = Field(None, description="another port: the calls go port to port (13, 14)")
+    number: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[0-9A-Za-z+*#]+$",
+        description="the number called; absent: the device makes up one per call (+1555...)",
+    )
 
     _spans = field_validator("interval", "pdd", "ring", "talk", mode="before")(span)
 
-    @field_validator("port", "peer", mode="before")
+    @field_validator("port", "peer", "number", mode="before")
     @classmethod
     def _port_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -95,6 +102,7 @@ class CallsAction(Model):
             talk=self.talk,
             alert_ratio=self.alert_ratio,
             answer_ratio=self.answer_ratio,
+            number=self.number,
         )
 
 
@@ -137,7 +145,7 @@ class ScenarioEvent(Model):
     name: str | None = None
 
     sim: SimAction | None = None
-    fault: FaultSpec | None = None
+    fault: AnyFault | None = Field(None, description="an HTTP fault, or {udp: {...}}")
     command: CommandAction | None = None
     reboot: bool | None = None
     sms: SmsAction | None = None
@@ -145,6 +153,11 @@ class ScenarioEvent(Model):
     ussd: UssdAction | None = None
     # Not `at:`, which is already when a one-time event fires.
     at_command: AtAction | None = None
+
+    @field_validator("fault", mode="wrap")
+    @classmethod
+    def _fault_kind(cls, value: Any, handler: Any) -> AnyFault | None:
+        return None if value is None else fault_spec(value)
 
     @model_validator(mode="after")
     def _one_time_one_action(self) -> ScenarioEvent:

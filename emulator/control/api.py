@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from emulator import actions
 from emulator.clock import ClockError
+from emulator.config.faults import FaultSpec, fault_spec
 from emulator.config.ports import PortListError
 from emulator.control import metrics as metrics_mod
 from emulator.core.device import Slot
@@ -27,7 +28,6 @@ from emulator.core.sim import REGISTERED, REGISTERING, SIM_EVENTS, IllegalTransi
 from emulator.gateway import DeviceApp, gateway_of
 from emulator.record.journal import KINDS, Entry, redact
 from emulator.transport.errors import ApiError, validation_reason
-from emulator.transport.faults import FaultSpec
 from emulator.transport.middleware import DREQ, json_response
 from emulator.transport.request import DeviceRequest, as_int, parse_json, read_body
 
@@ -278,12 +278,22 @@ async def reset(request: web.Request) -> web.Response:
 
 
 async def add_fault(request: web.Request) -> web.Response:
-    """Inject an HTTP fault on the device API: {"action": "error", "status": 503, "count": 3}."""
+    """Inject an HTTP fault on the device API: {"action": "error", "status": 503, "count": 3},
+    or a UDP fault on a DBL device's datagrams: {"udp": {"action": "drop", "dir": "out"}}."""
     dev = _dev(request)
-    spec = await read_model(request, FaultSpec)
+    body = await _json_object(request)
+    try:
+        spec = fault_spec(body)
+    except ValidationError as exc:
+        raise ApiError.bad_request(validation_reason(exc)) from None
     now = dev.runtime.clock.now()
-    fault = actions.add_fault(dev, spec)
-    dev.log.info("fault_added", fault=fault.id, action=spec.action, endpoint=spec.endpoint)
+    try:
+        fault = actions.add_fault(dev, spec)
+    except ValueError as exc:
+        raise ApiError.bad_request(str(exc)) from None
+    rule = fault.rule
+    where = rule.endpoint if isinstance(rule, FaultSpec) else f"udp {rule.dir or 'in+out'}"
+    dev.log.info("fault_added", fault=fault.id, action=rule.action, endpoint=where)
     return json_response(fault.as_json(now))
 
 

@@ -2,6 +2,7 @@
 
 POST /_emulator/sms     {"port": "1A", "sender": "+1555…", "text": "…"} or a list of them
 POST /_emulator/calls   {"port": "1", "count": 3, "answer_ratio": 0.5, "talk": [30, 90]}
+DELETE /_emulator/calls/{port}   the port's user hangs up the call on the air
 POST /_emulator/tasks/{tid}/{pause|resume|remove}
 """
 
@@ -119,6 +120,22 @@ async def place_calls(request: web.Request) -> web.Response:
     return json_response({"ports": ports, "queued": {p: device.calls.queued(p) for p in ports}})
 
 
+async def hang_up(request: web.Request) -> web.Response:
+    """The call on the air on one port ends now (409 when there is none)."""
+    dev = _dev(request)
+    try:
+        ref = dev.names.parse_name(request.match_info["port"])
+    except PortListError as exc:
+        raise ApiError.bad_request(f"port: {exc}") from None
+    try:
+        call = actions.hang_up(dev, ref)
+    except ValueError as exc:
+        raise ApiError.http(409, str(exc)) from None
+    await dev.runtime.settle()
+    dev.log.info("call_hung_up", port=ref.port)
+    return json_response({"port": ref.port, "number": call.number, "cause": call.cause})
+
+
 async def task_action(request: web.Request) -> web.Response:
     """Pause, resume or remove one task from the dashboard (same effect as spec 6.3.3-6.3.5)."""
     dev = _dev(request)
@@ -164,4 +181,5 @@ def state_section(dev: DeviceApp) -> dict[str, object]:
 def register(app: web.Application) -> None:
     app.router.add_post("/_emulator/sms", inject_sms)
     app.router.add_post("/_emulator/calls", place_calls)
+    app.router.add_delete("/_emulator/calls/{port}", hang_up)
     app.router.add_post("/_emulator/tasks/{tid}/{action}", task_action)

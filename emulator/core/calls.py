@@ -6,6 +6,11 @@ call talks for its duration. The SIM shows `4 In Call` from dialling until hang-
 and the port sends no SMS meanwhile. Calls on one port follow each other; a call
 that finds the SIM not registered fails at once. Counters are kept per port and
 slot in the device's windowed `Stats`.
+
+A call may end early (`hang_up`: a user or the SMS server drops it): it is counted as
+far as it got by then, talk time up to now. Each call carries the far party's number
+(`CallPlan.number`, else one the device makes up) and the cause it ended with, for the
+personalities that tell of calls (the DBL RECORD and HANGUP pushes).
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from emulator.core.stats import Window
 if TYPE_CHECKING:
     from emulator.core.context import EngineContext
     from emulator.core.slots import Port
+    from emulator.core.timers import TimerHandle
+
+# The cause a call ends with when it runs its course, and when `hang_up` ends it.
+NORMAL = "normal"
+HUNG_UP = "hangup"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,30 @@ class CallPlan:
     alert_ratio: float = 1.0  # share of calls that ring at all
     answer_ratio: float = 0.7  # share of ringing calls that are answered
     peer: int | None = None  # another port of the device: an inter-call (states 13, 14)
+    number: str | None = None  # the far party; None: the device makes one up per call
+
+
+@dataclass(slots=True)
+class Call:
+    """The call on the air on a port (or its last one): who, and how it went or goes."""
+
+    number: str
+    slot: int
+    plan: CallPlan
+    started: float  # device time it was dialled
+    pdd: float = 0.0
+    alerted: bool = False
+    answered: bool = False
+    ring: float = 0.0
+    talk: float = 0.0
+    peer: int | None = None
+    peer_slot: int = 0
+    cause: str = ""  # empty while on the air
+    handles: list[TimerHandle] = field(default_factory=list)
+
+    @property
+    def on_air(self) -> bool:
+        return not self.cause
 
 
 @dataclass(slots=True)
@@ -45,6 +79,7 @@ class PortCalls:
     remaining: int = 0
     busy: bool = False
     con_failed: dict[int, int] = field(default_factory=dict)
+    call: Call | None = None  # the current call, or the last one once it ended
 
 
 class Calls:
@@ -56,6 +91,7 @@ class Calls:
         self._fire = fire
         self.ports = [PortCalls() for _ in ctx.ports]
         self.month: dict[tuple[int, int], tuple[str, int]] = {}  # slot -> (yyyymm, seconds)
+        self.dialled = 0  # calls dialled since power-on: made-up numbers differ per call
 
     def reboot(self) -> None:
         """Calls in progress are cut and planned ones forgotten; the counters stay."""
@@ -63,6 +99,37 @@ class Calls:
             state.plans.clear()
             state.remaining = 0
             state.busy = False
+            state.call = None
+
+    def call(self, port: int) -> Call | None:
+        """The call on the air on `port` (as caller or as the peer of an inter-call), or
+        the last one that ended there; None before the first."""
+        state = self.ports[port - 1]
+        for other in self.ports:
+            call = other.call
+            if call is not None and call.on_air and call.peer == port:
+                return call
+        return state.call
+
+    def hang_up(self, port: int, cause: str = HUNG_UP) -> bool:
+        """End the call on the air on `port` now (either side of an inter-call); False
+        when there is none. It counts as far as it got: never rang (hung up during the
+        post-dial delay), rang unanswered, or answered with its talk time up to now."""
+        call = self.call(port)
+        if call is None or not call.on_air:
+            return False
+        caller = next(
+            p for p, state in zip(self.ctx.ports, self.ports, strict=True) if state.call is call
+        )
+        for handle in call.handles:
+            handle.cancel()
+        elapsed = self.ctx.now() - call.started
+        rang = call.alerted and elapsed >= call.pdd
+        talked = call.answered and elapsed >= call.pdd + call.ring
+        call.talk = elapsed - call.pdd - call.ring if talked else 0.0
+        call.alerted, call.answered = rang, talked
+        self._finish(caller, call, cause)
+        return True
 
     def place(self, port: int, plan: CallPlan) -> None:
         state = self.ports[port - 1]
@@ -104,19 +171,12 @@ class Calls:
         if port.slot.state not in (SimState.OK, SimState.NO_BALANCE):
             self._failed(port, slot, plan)
             return
+        call = self._new_call(port, slot, plan)
         self._fire(port, SimEvent.CALL_START)
-        pdd = ctx.draw(plan.pdd)
-        alerted = ctx.rng.random() < plan.alert_ratio
-        answered = alerted and ctx.rng.random() < plan.answer_ratio
-        ring = ctx.draw(plan.ring) if alerted else 0.0
-        talk = ctx.draw(plan.talk) if answered else 0.0
-
-        def hang_up() -> None:
-            if port.current == slot and port.slot.state == SimState.IN_CALL:
-                self._fire(port, SimEvent.CALL_END)
-            self._ended(port, slot, plan, pdd if alerted else None, talk if answered else None)
-
-        ctx.later(pdd + ring + talk, hang_up)
+        self._draw(call)
+        call.handles.append(
+            ctx.later(call.pdd + call.ring + call.talk, lambda: self._finish(port, call))
+        )
 
     def _dial_peer(self, port: Port, peer: Port, plan: CallPlan) -> None:
         """A call from `port` to `peer`, another port of the device: both show `14 Waiting
@@ -127,34 +187,66 @@ class Calls:
         if port.slot.state != SimState.OK or peer.slot.state != SimState.OK:
             self._failed(port, slot, plan)
             return
+        call = self._new_call(port, slot, plan, peer.number, peer_slot)
         self._fire(port, SimEvent.PORT_CALL_WAIT)
         self._fire(peer, SimEvent.PORT_CALL_WAIT)
-        pdd = ctx.draw(plan.pdd)
-        alerted = ctx.rng.random() < plan.alert_ratio
-        answered = alerted and ctx.rng.random() < plan.answer_ratio
-        ring = ctx.draw(plan.ring) if alerted else 0.0
-        talk = ctx.draw(plan.talk) if answered else 0.0
-
-        def still(side: Port, index: int, state: SimState) -> bool:
-            return side.current == index and side.slot.state == state
+        self._draw(call)
 
         def answer() -> None:
             for side, index in ((port, slot), (peer, peer_slot)):
-                if still(side, index, SimState.PORT_CALL_WAIT):
+                if side.current == index and side.slot.state == SimState.PORT_CALL_WAIT:
                     self._fire(side, SimEvent.PORT_CALL)
 
-        def hang_up() -> None:
-            for side, index in ((port, slot), (peer, peer_slot)):
-                if side.current == index and side.slot.state in (
-                    SimState.PORT_CALLING,
-                    SimState.PORT_CALL_WAIT,
-                ):
-                    self._fire(side, SimEvent.CALL_END)
-            self._ended(port, slot, plan, pdd if alerted else None, talk if answered else None)
+        if call.answered:
+            call.handles.append(ctx.later(call.pdd + call.ring, answer))
+        call.handles.append(
+            ctx.later(call.pdd + call.ring + call.talk, lambda: self._finish(port, call))
+        )
 
-        if answered:
-            ctx.later(pdd + ring, answer)
-        ctx.later(pdd + ring + talk, hang_up)
+    def _new_call(
+        self, port: Port, slot: int, plan: CallPlan, peer: int | None = None, peer_slot: int = 0
+    ) -> Call:
+        """The port's call, known (with its number) before the SIM shows it: a listener
+        told of the state change can ask `call(port)` who is called. A number the plan
+        does not give is made up, distinct per call: +1555 and the dial count."""
+        self.dialled += 1
+        number = plan.number if plan.number is not None else f"+1555{self.dialled:07d}"
+        call = Call(number, slot, plan, self.ctx.now(), peer=peer, peer_slot=peer_slot)
+        self.ports[port.number - 1].call = call
+        return call
+
+    def _draw(self, call: Call) -> None:
+        """The call's course from the seed: pdd, whether it rings and is answered, ring
+        and talk times (in this order, so a seed repeats the same calls)."""
+        ctx, plan = self.ctx, call.plan
+        call.pdd = ctx.draw(plan.pdd)
+        call.alerted = ctx.rng.random() < plan.alert_ratio
+        call.answered = call.alerted and ctx.rng.random() < plan.answer_ratio
+        call.ring = ctx.draw(plan.ring) if call.alerted else 0.0
+        call.talk = ctx.draw(plan.talk) if call.answered else 0.0
+
+    def _finish(self, port: Port, call: Call, cause: str = NORMAL) -> None:
+        """The call is over (run its course, or hung up): both sides back to `3 OK`."""
+        ctx = self.ctx
+        call.cause = cause
+        call.handles.clear()
+        sides = [(port, call.slot)]
+        if call.peer is not None:
+            sides.append((ctx.ports[call.peer - 1], call.peer_slot))
+        for side, index in sides:
+            if side.current == index and side.slot.state in (
+                SimState.IN_CALL,
+                SimState.PORT_CALLING,
+                SimState.PORT_CALL_WAIT,
+            ):
+                self._fire(side, SimEvent.CALL_END)
+        self._ended(
+            port,
+            call.slot,
+            call.plan,
+            call.pdd if call.alerted else None,
+            call.talk if call.answered else None,
+        )
 
     def _ended(
         self, port: Port, slot: int, plan: CallPlan, pdd: float | None, talk: float | None

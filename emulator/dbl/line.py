@@ -252,8 +252,9 @@ class DblLine:
         self, message: p.DeviceMessage, addr: Addr, outcome: Outcome, reason: str = ""
     ) -> None:
         data = message.encode()
-        self._emit(data, addr)
+        # Journaled first: what the socket edge does to it (a UDP fault) follows it.
         self._log("out", addr, message.type, data, outcome, reason)
+        self._emit(data, addr)
 
     def _log(
         self, direction: Literal["in", "out"], addr: Addr, kind: str, data: bytes,
@@ -364,8 +365,8 @@ class DblLine:
             self._log("out", self.config.server, key[0], pending.data, "gave_up", reason)
             return
         pending.sends += 1
-        self._emit(pending.data, self.config.server)
         self._log("out", self.config.server, key[0], pending.data, "retransmit")
+        self._emit(pending.data, self.config.server)
         self._arm_retransmit(pending)
 
     def _on_push_ack(self, ack: p.PushAck, data: bytes, addr: Addr) -> None:

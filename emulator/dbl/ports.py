@@ -92,6 +92,10 @@ Outcome = Literal[
     "ignored",
     "unparsed",
     "not_an_ack",
+    # what a UDP fault did to it (POST /_emulator/faults {"udp": ...}), at the socket
+    "dropped",
+    "delayed",
+    "duplicated",
 ]
 
 

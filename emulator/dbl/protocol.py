@@ -577,6 +577,12 @@ def _type_of(text: str) -> str:
     return re.split(r"[ :;]", text, maxsplit=1)[0][:32]
 
 
+def keyword_of(data: bytes) -> str:
+    """The keyword a datagram starts with (`req`, `RECEIVE`, `MSG`, `WAIT`...), as the
+    journal types it: what a UDP fault's `keyword` names."""
+    return _type_of(data.decode("utf-8", "replace"))
+
+
 def looks_like_push_ack(raw: bytes) -> bool:
     """Whether an unparsed datagram was meant as a push ack (journaled `not_an_ack`)."""
     head = raw[:16].upper()

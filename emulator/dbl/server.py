@@ -20,12 +20,14 @@ import structlog
 from emulator.config.dbl import DblSpec
 from emulator.config.ports import PortNames
 from emulator.config.profile import Profile
+from emulator.core.calls import NORMAL
 from emulator.core.codes import SimState, TaskStatus
 from emulator.core.device import Device, Port
 from emulator.core.events import Callback, ReceivedSms
 from emulator.core.ports import PortRef
 from emulator.core.sim import REGISTERED
 from emulator.core.tasks import CAN_SEND, Message, TaskSpec
+from emulator.dbl.edge import FaultEdge
 from emulator.dbl.line import DblLine, LineConfig
 from emulator.dbl.ports import (
     Addr,
@@ -41,9 +43,13 @@ from emulator.dbl.ports import (
 )
 from emulator.dbl.protocol import COMMAND_ARITY, RemainState
 from emulator.record.journal import Journal
+from emulator.transport.faults import Faults
 from emulator.transport.udp import UdpEndpoint, open_udp
 
 log = structlog.get_logger("emulator")
+
+# HANGUP's cause when svr_drop_call ends the call (DBL-GOIP.md 6; docs/decisions.md).
+DROP_CAUSE = "svr_drop_call"
 
 # An SMS of the bulk protocol waits on its line for as long as it takes: the line sends
 # one at a time and answers each, so the HTTP task timeout (30 s) has no meaning here.
@@ -164,8 +170,9 @@ class DeviceRadio:
         return f"Your balance is {card.balance:.2f}" if card else "Your balance is 0.00"
 
     def drop_call(self, line: int) -> None:
-        # The call engine has no hang-up from outside yet: a call runs to its end.
-        log.info("dbl_drop_call", line=line)
+        # The HANGUP push follows from the line's state change, with this cause.
+        ended = self._device().calls.hang_up(line, DROP_CAUSE)
+        log.info("dbl_drop_call", line=line, ended=ended)
 
     def reboot_module(self, line: int) -> None:
         self._device().reset([PortRef(line)])
@@ -280,6 +287,7 @@ class Dbl:
         self._journal = journal
         self.radio = DeviceRadio(device, timers, self._reboot_device)
         writer = JournalWriter(journal, name)
+        self.edge = FaultEdge(timers, writer)
         self.lines = [
             DblLine(cfg, timers, self.radio, self._emitter(cfg.line), writer)
             for cfg in self.configs
@@ -306,21 +314,30 @@ class Dbl:
         if old == new or not self.sockets:
             return  # no change, or the lines are not up yet: nobody to tell
         line = self.lines[port.number - 1]
+        call = device.calls.call(port.number) if device is not None else None
+        number = call.number if call is not None else ""
         if new == "BUSY":  # a call placed from the line (the control API's calls)
-            line.push_record(2, "")
+            line.push_record(2, number)
             line.push_state(new)
         elif old == "BUSY":
-            line.push_hangup("", "normal")
+            line.push_hangup(number, call.cause if call is not None and call.cause else NORMAL)
             line.push_remain(line.remain_time)
             line.push_state(new)
         else:
             line.push_state(new)
 
+    def use_faults(self, faults: Faults) -> None:
+        """The gateway's fault rules: its UDP ones apply at the lines' sockets."""
+        self.edge.faults = faults
+
     def _emitter(self, line: int) -> Callable[[bytes, Addr], None]:
-        def emit(data: bytes, addr: Addr) -> None:
+        def send(data: bytes, addr: Addr) -> None:
             sock = self.sockets.get(line)
             if sock is not None:
                 sock.send(data, addr)
+
+        def emit(data: bytes, addr: Addr) -> None:
+            self.edge.out(line, data, addr, send)
 
         return emit
 
@@ -329,11 +346,18 @@ class Dbl:
             self.lines[sms.port - 1].receive_sms(sms.sender, sms.text, sms.smsc)
 
     def _datagram(self, line: DblLine) -> Callable[[bytes, Addr], None]:
-        def received(data: bytes, addr: Addr) -> None:
+        def rebooting() -> bool:
             device = self._device() if self._device is not None else None
-            if device is not None and device.unavailable_until is not None:
-                return  # rebooting: the device hears nothing (DBL-GOIP.md 6, svr_reboot_dev)
-            line.datagram_received(data, addr)
+            return device is not None and device.unavailable_until is not None
+
+        def deliver(data: bytes, addr: Addr) -> None:
+            if not rebooting():  # a datagram a UDP fault delayed may find it rebooting
+                line.datagram_received(data, addr)
+
+        def received(data: bytes, addr: Addr) -> None:
+            if rebooting():
+                return  # the device hears nothing (DBL-GOIP.md 6, svr_reboot_dev)
+            self.edge.into(line.line, data, addr, deliver)
 
         return received
 
@@ -359,6 +383,7 @@ class Dbl:
             line.start()
 
     def close(self) -> None:
+        self.edge.cancel()
         for line in self.lines:
             line.stop()
         for sock in self.sockets.values():
@@ -368,6 +393,7 @@ class Dbl:
     def reset(self, device: Device) -> None:
         """Control API reset: a new device; sessions closed, pushes dropped, counters from 1."""
         self.attach(device)
+        self.edge.cancel()
         if self.sockets:
             for line in self.lines:
                 line.reset()
@@ -386,6 +412,7 @@ class Dbl:
             self.radio.listen(device)  # what was on the air is lost with the RAM
         if not on:
             self._states = ["LOGOUT"] * len(self.lines)  # the module is off
+            self.edge.cancel()
         for line in self.lines:
             if on:
                 line.reset()

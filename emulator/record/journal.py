@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from emulator.record import jsonio
 
-KINDS = ("request", "callback", "control", "device")
+KINDS = ("request", "callback", "control", "device", "udp")
 _SECRET = frozenset({"password", "auth", "token", "control_token"})
 # A query also names one `p`: a DBL GoIP's pages take the password as `?u=&p=`.
 _QUERY_SECRET = frozenset({"p"})

@@ -12,15 +12,33 @@ from emulator.testing.harness import (
     received_sms,
     split_headers,
 )
+from emulator.testing.sms_server import (
+    BulkError,
+    BulkSend,
+    Datagram,
+    InboundSms,
+    SendResult,
+    SmsServer,
+    SyncBulkSend,
+    SyncSmsServer,
+)
 
 __all__ = [
+    "BulkError",
+    "BulkSend",
     "Callback",
     "CallbackReceiver",
     "ControlError",
+    "Datagram",
     "Emulator",
+    "InboundSms",
     "ReceivedSms",
+    "SendResult",
+    "SmsServer",
+    "SyncBulkSend",
     "SyncCallbackReceiver",
     "SyncEmulator",
+    "SyncSmsServer",
     "decode_sms_entry",
     "received_sms",
     "split_headers",

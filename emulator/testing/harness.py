@@ -63,10 +63,24 @@ class Emulator:
         devices: int = 1,
         host: str = "127.0.0.1",
         front: bool = True,
+        sms_server: str | None = None,
+        sms_local_port: int = 0,
     ) -> None:
         if clock not in CLOCKS:
             raise ValueError(f"clock: {clock!r} is not one of {', '.join(CLOCKS)}")
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        if self.profile.device.personality == "dbl":
+            # As --sms-server and --sms-local-port: a test binds free ports, never 9991.
+            changes: dict[str, object] = {"local_port": sms_local_port}
+            if sms_server is not None:
+                changes["server"] = sms_server
+            dbl = self.profile.dbl.model_validate({**self.profile.dbl.model_dump(), **changes})
+            self.profile = self.profile.model_copy(update={"dbl": dbl})
+        elif sms_server is not None:
+            raise ValueError(
+                f"sms_server: profile {self.profile.name!r} is not a DBL GoIP device "
+                "(device.personality: dbl)"
+            )
         self.clock = clock
         self._server = Server(
             self.profile,
@@ -167,9 +181,24 @@ class Emulator:
         """Voice calls on ports, e.g. place_calls("3", count=2, talk=[30, 60])."""
         return await self._control("POST", "calls", device, json={"port": port, **plan})
 
+    async def hang_up(self, port: str | int, device: int = 0) -> dict[str, Any]:
+        """The call on the air on `port` ends now (ControlError 409 when there is none)."""
+        return dict(await self._control("DELETE", f"calls/{port}", device))
+
     async def add_fault(self, action: str, device: int = 0, **spec: Any) -> dict[str, Any]:
         """An HTTP fault on the device API, e.g. add_fault("error", status=503, count=2)."""
         return dict(await self._control("POST", "faults", device, json={"action": action, **spec}))
+
+    async def add_udp_fault(self, action: str, device: int = 0, **spec: Any) -> dict[str, Any]:
+        """A fault on a DBL device's datagrams, e.g. add_udp_fault("drop", dir="out",
+        keyword="RECEIVE", count=1) or add_udp_fault("delay", seconds=5)."""
+        body = {"udp": {"action": action, **spec}}
+        return dict(await self._control("POST", "faults", device, json=body))
+
+    async def line_address(self, line: int, device: int = 0) -> tuple[str, int]:
+        """Where a DBL line's socket is bound: send it bulk requests and commands there."""
+        lines = (await self.state(device))["dbl"]
+        return (self._server.host, int(lines[line - 1]["local_port"]))
 
     async def faults(self, device: int = 0) -> list[dict[str, Any]]:
         return list((await self._control("GET", "faults", device))["faults"])
@@ -520,8 +549,17 @@ class SyncEmulator:
     def place_calls(self, port: str, device: int = 0, **plan: Any) -> Any:
         return self._run(self.emulator.place_calls(port, device, **plan))
 
+    def hang_up(self, port: str | int, device: int = 0) -> dict[str, Any]:
+        return self._run(self.emulator.hang_up(port, device))
+
     def add_fault(self, action: str, device: int = 0, **spec: Any) -> dict[str, Any]:
         return self._run(self.emulator.add_fault(action, device, **spec))
+
+    def add_udp_fault(self, action: str, device: int = 0, **spec: Any) -> dict[str, Any]:
+        return self._run(self.emulator.add_udp_fault(action, device, **spec))
+
+    def line_address(self, line: int, device: int = 0) -> tuple[str, int]:
+        return self._run(self.emulator.line_address(line, device))
 
     def faults(self, device: int = 0) -> list[dict[str, Any]]:
         return self._run(self.emulator.faults(device))

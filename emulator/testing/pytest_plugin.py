@@ -4,11 +4,16 @@ Async fixtures, in the test's event loop:
   goip_emulator          an Emulator (default profile, virtual clock), started
   goip_receiver          a CallbackReceiver recording what the emulator pushes
   goip_emulator_factory  `await goip_emulator_factory(profile=..., seed=..., clock=...)`
+  goip_sms_server        an SmsServer (UDP, 127.0.0.1) that answers keepalives and acks pushes
+  goip_dbl               an Emulator of a DBL GoIP-8 (profile dbl-goip8) whose lines talk
+                         to goip_sms_server, on free UDP ports
 Sync fixtures, on a thread and event loop of their own (requests, Django, Celery):
-  goip_emulator_sync, goip_receiver_sync, goip_emulator_sync_factory
+  goip_emulator_sync, goip_receiver_sync, goip_emulator_sync_factory,
+  goip_sms_server_sync, goip_dbl_sync
 
 `@pytest.mark.goip(profile="goip8", seed=3, clock="real")` sets up goip_emulator and
-goip_emulator_sync for one test (or a module, with `pytestmark`).
+goip_emulator_sync for one test (or a module, with `pytestmark`); goip_dbl and
+goip_dbl_sync take its options too (profile: a DBL one, dbl-goip8 when absent).
 
 Async fixtures are pytest-asyncio fixtures, so they work under its strict and auto
 modes and under pytest-aiohttp (which runs on pytest-asyncio). An `async def` test that
@@ -29,7 +34,14 @@ import pytest
 import structlog
 
 from emulator.record.logs import configure
-from emulator.testing import CallbackReceiver, Emulator, SyncCallbackReceiver, SyncEmulator
+from emulator.testing import (
+    CallbackReceiver,
+    Emulator,
+    SmsServer,
+    SyncCallbackReceiver,
+    SyncEmulator,
+    SyncSmsServer,
+)
 
 try:
     import pytest_asyncio
@@ -38,7 +50,10 @@ try:
 except ImportError:  # anyio or another plugin may still run plain async fixtures
     async_fixture = pytest.fixture
 
-ASYNC_FIXTURES = frozenset({"goip_emulator", "goip_receiver", "goip_emulator_factory"})
+ASYNC_FIXTURES = frozenset(
+    {"goip_emulator", "goip_receiver", "goip_emulator_factory", "goip_sms_server", "goip_dbl"}
+)
+DBL_PROFILE = "dbl-goip8"
 # Markers of the async test runners: a test carrying one is theirs, not ours to mark.
 RUNNER_MARKS = frozenset({"asyncio", "anyio", "trio"})
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -135,6 +150,50 @@ async def goip_emulator_factory(
     yield make
     for gw in reversed(started):
         await gw.__aexit__(None, None, None)
+
+
+@async_fixture
+async def goip_sms_server() -> AsyncIterator[SmsServer]:
+    """An SMS server on 127.0.0.1 (UDP): logs the lines in, acks their pushes, records all."""
+    async with SmsServer() as server:
+        yield server
+
+
+def _dbl_options(request: pytest.FixtureRequest) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    args, kwargs = _options(request)
+    if not args and kwargs.get("profile") is None:
+        kwargs["profile"] = DBL_PROFILE
+    return args, kwargs
+
+
+@async_fixture
+async def goip_dbl(
+    request: pytest.FixtureRequest, goip_sms_server: SmsServer
+) -> AsyncIterator[Emulator]:
+    """A DBL GoIP-8 on a virtual clock whose lines talk to goip_sms_server; its first
+    keepalives go out at 1 s of device time (`await goip_dbl.advance(1)`)."""
+    _quiet_logs(request.config)
+    args, kwargs = _dbl_options(request)
+    async with Emulator(*args, sms_server=goip_sms_server.address, **kwargs) as gw:
+        yield gw
+
+
+@pytest.fixture
+def goip_sms_server_sync() -> Iterator[SyncSmsServer]:
+    """goip_sms_server on a thread and loop of its own, read with plain calls."""
+    with SyncSmsServer() as server:
+        yield server
+
+
+@pytest.fixture
+def goip_dbl_sync(
+    request: pytest.FixtureRequest, goip_sms_server_sync: SyncSmsServer
+) -> Iterator[SyncEmulator]:
+    """goip_dbl on a thread and loop of its own, talking to goip_sms_server_sync."""
+    _quiet_logs(request.config)
+    args, kwargs = _dbl_options(request)
+    with SyncEmulator(*args, sms_server=goip_sms_server_sync.address, **kwargs) as gw:
+        yield gw
 
 
 @pytest.fixture

@@ -97,3 +97,76 @@ def test_queued_counts_each_call_still_to_dial_once():
     assert device.calls.queued(1) == 4  # one of the first plan is on the air
     clock.advance(8)
     assert device.calls.queued(1) == 3
+
+
+def test_hang_up_while_talking_counts_the_talk_time_so_far():
+    device, clock = make_device(small())
+    clock.advance(10)
+    device.calls.place(
+        1,
+        CallPlan(
+            count=1, pdd=(2, 2), ring=(5, 5), talk=(300, 300), number="+15550199", answer_ratio=1.0
+        ),
+    )
+    clock.advance(2 + 5 + 65)  # 65 s into the talk
+    assert device.calls.call(1).number == "+15550199"
+    assert device.calls.hang_up(1)
+    assert device.ports[0].slot.state == SimState.OK
+    assert device.calls.call(1).cause == "hangup"
+    figures = device.calls.figures(1, 1, Window.TOTAL)
+    assert (figures["calls"], figures["alerted"], figures["connected"]) == (1, 1, 1)
+    assert (figures["act_tcd"], figures["tcd"], figures["acd"]) == (65, 2, 65)
+    # nothing is left of the call: its planned end changes nothing
+    clock.advance(400)
+    assert device.calls.figures(1, 1, Window.TOTAL) == figures
+    assert not device.calls.hang_up(1)  # no call on the air any more
+
+
+def test_hang_up_before_the_answer_counts_a_call_not_connected():
+    device, clock = make_device(small())
+    clock.advance(10)
+    device.calls.place(1, CallPlan(count=1, pdd=(2, 2), ring=(10, 10), answer_ratio=1.0))
+    device.calls.place(2, CallPlan(count=1, pdd=(4, 4), ring=(10, 10), answer_ratio=1.0))
+    clock.advance(3)  # port 1 rings, port 2 is still in its post-dial delay
+    assert device.calls.hang_up(1) and device.calls.hang_up(2)
+    one, two = (device.calls.figures(p, 1, Window.TOTAL) for p in (1, 2))
+    assert (one["alerted"], one["connected"], one["con_failed"], one["pdd"]) == (1, 0, 1, 2)
+    assert (two["alerted"], two["connected"], two["con_failed"]) == (0, 0, 1)
+    assert [p.slot.state for p in device.ports[:2]] == [SimState.OK, SimState.OK]
+
+
+def test_after_a_hang_up_the_port_dials_its_next_call():
+    device, clock = make_device(small())
+    clock.advance(10)
+    device.calls.place(
+        1,
+        CallPlan(
+            count=2, interval=(5, 5), pdd=(1, 1), ring=(1, 1), talk=(60, 60), answer_ratio=1.0
+        ),
+    )
+    clock.advance(10)
+    device.calls.hang_up(1)
+    first = device.calls.call(1)
+    clock.advance(5)
+    assert device.ports[0].slot.state == SimState.IN_CALL
+    second = device.calls.call(1)
+    assert second is not first and second.number != first.number  # a number per call
+    assert second.number.startswith("+1555") and second.on_air
+    clock.advance(62)
+    assert device.calls.call(1).cause == "normal"
+    assert device.calls.figures(1, 1, Window.TOTAL)["connected"] == 2
+
+
+def test_either_side_of_a_port_to_port_call_can_hang_up():
+    device, clock = make_device(small())
+    clock.advance(10)
+    device.calls.place(
+        1, CallPlan(count=1, pdd=(1, 1), ring=(1, 1), talk=(90, 90), peer=2, answer_ratio=1.0)
+    )
+    clock.advance(12)
+    assert device.ports[1].slot.state == SimState.PORT_CALLING
+    assert device.calls.hang_up(2)  # the peer ends it
+    assert [p.slot.state for p in device.ports[:2]] == [SimState.OK, SimState.OK]
+    figures = device.calls.figures(1, 1, Window.TOTAL)
+    assert (figures["connected"], figures["act_tcd"]) == (1, 10)
+    assert device.calls.figures(2, 1, Window.TOTAL)["calls"] == 0  # the caller's counts

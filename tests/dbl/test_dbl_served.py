@@ -240,13 +240,13 @@ async def test_a_line_whose_sim_is_out_refuses_bulk_sends_and_says_logout(dbl_fa
 async def test_a_call_on_a_line_pushes_record_state_hangup_remain_state(dbl_factory, server):
     gw = await dbl_factory()
     await lines_up(gw, server)
-    call = {"port": "2", "count": 1, "pdd": 1, "ring": 1, "talk": 10, "answer_ratio": 1}
+    call = {"port": "2", "pdd": 1, "ring": 1, "talk": 10, "answer_ratio": 1, "number": "+1777"}
     status, _ = await gw.post("/_emulator/calls", call)
     assert status == 200
     await gw.advance(0)
     started = [d.decode() for d, _ in await server.quiet()]
     assert [p.split(":")[0] for p in started] == ["RECORD", "STATE"]
-    assert started[0].endswith(";id:goip02;password:goip;dir:2;num:")
+    assert started[0].endswith(";id:goip02;password:goip;dir:2;num:+1777")
     assert started[1].endswith(";gsm_remain_state:BUSY")
     for push in started:  # acked: what follows is the call's end alone
         keyword, recvid = push.split(";")[0].split(":")
@@ -255,6 +255,7 @@ async def test_a_call_on_a_line_pushes_record_state_hangup_remain_state(dbl_fact
     await gw.advance(12)
     ended = [d.decode() for d, _ in await server.quiet() if not d.startswith(b"req:")]
     assert [p.split(":")[0] for p in ended] == ["HANGUP", "REMAIN", "STATE"]
+    assert ended[0].endswith(";id:goip02;password:goip;num:+1777;cause:normal")
     assert ended[1].endswith(";gsm_remain_time:-1")
     assert ended[2].endswith(";gsm_remain_state:IDLE")
 

@@ -184,3 +184,83 @@ async def test_tasks_are_listed_and_can_be_paused(serve, browser):
         wait_for(lambda: "paused" in browser.find_element(By.ID, "tasks").text)
 
     await asyncio.get_running_loop().run_in_executor(None, drive)
+
+
+async def test_dbl_lines_are_shown_with_login_pending_pushes_and_sessions(serve, browser):
+    import asyncio
+
+    from selenium.webdriver.common.by import By
+
+    from emulator.testing import SmsServer
+
+    async with SmsServer() as server:
+        served = await serve(
+            "--profile", "dbl-goip8", "--clock", "virtual",
+            "--sms-server", server.address, "--sms-local-port", "0",
+        )  # fmt: skip
+        async with aiohttp_session() as http:
+            await http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 1})
+            await server.wait_for(lambda s: len(s.lines) == 8)
+            await asyncio.sleep(0.2)  # the acks reach the lines: SMS_LOGIN Y
+            server.ack = False  # line 3's RECEIVE stays pending
+            await http.post(
+                f"{served.url}/_emulator/sms", json={"port": "3", "sender": "+1", "text": "x"}
+            )
+            await server.request("goip02", "MSG 7 2 hi\n", ["PASSWORD 7"])
+            async with http.get(f"{served.url}/_emulator/state") as resp:
+                lines = (await resp.json())["dbl"]
+
+        def drive():
+            browser.get(f"{served.url}/_emulator/ui")
+
+            def cells(line):
+                row = browser.find_element(By.CSS_SELECTOR, f'#dbl-lines tr[data-line="{line}"]')
+                return [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+
+            wait_for(
+                lambda: len(browser.find_elements(By.CSS_SELECTOR, "#dbl-lines tbody tr")) == 8
+            )
+            assert browser.find_element(By.ID, "dbl-panel").is_displayed()
+            port = str(lines[0]["local_port"])
+            wait_for(lambda: cells(1) == ["1", "goip01", port, server.address, "Y", "1", "0", "0"])
+            wait_for(lambda: cells(3)[6].startswith("1: RECEIVE "))
+            wait_for(lambda: cells(2)[7] == "1: 7 (no password): 0 number(s)")
+            wait_for(
+                lambda: any(
+                    "udp" in li.text and "RECEIVE" in li.text
+                    for li in browser.find_elements(By.CSS_SELECTOR, "#stream li")
+                )
+            )
+
+        await asyncio.get_running_loop().run_in_executor(None, drive)
+
+
+async def test_an_ejoin_port_shows_its_open_ussd_dialogue(serve, browser):
+    import asyncio
+
+    from selenium.webdriver.common.by import By
+
+    served = await serve("--clock", "virtual")
+    async with aiohttp_session() as http:
+        await http.post(f"{served.url}/_emulator/clock/advance", json={"seconds": 30})
+        query = "username=root&password=root&port=2&ussd=%2A123%23"
+        async with http.get(f"{served.url}/goip_send_ussd.html?{query}") as resp:
+            assert (await resp.json())["resp"].startswith("Top-up menu")
+
+    def drive():
+        browser.get(f"{served.url}/_emulator/ui")
+        ussd = '.port[data-port="2"] .ussd'
+        wait_for(lambda: browser.find_element(By.CSS_SELECTOR, ussd).is_displayed())
+        assert browser.find_element(By.CSS_SELECTOR, ussd).text.startswith("USSD *123# open until")
+        assert not browser.find_element(
+            By.CSS_SELECTOR, '.port[data-port="1"] .ussd'
+        ).is_displayed()
+        assert not browser.find_element(By.ID, "dbl-panel").is_displayed()  # no DBL lines
+
+    await asyncio.get_running_loop().run_in_executor(None, drive)
+
+
+def aiohttp_session():
+    import aiohttp
+
+    return aiohttp.ClientSession()

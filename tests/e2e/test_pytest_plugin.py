@@ -117,7 +117,7 @@ def test_readme_example_and_fixtures_in_each_mode(tmp_path, mode):
     assert result.returncode == 0, out[-4000:]
     tests = USER_TESTS.count("\ndef test_") + USER_TESTS.count("\nasync def test_")
     tests += sum(len(re.findall(r"^(?:async )?def test_", b, re.M)) for b in readme_examples())
-    assert tests == 8
+    assert tests == 9  # the README's three examples (one a DBL GoIP) and the user tests
     assert re.search(rf"\b{tests} passed\b", out), out[-4000:]
     assert "sim_event" not in out  # -s shows what is logged: info stays quiet
 

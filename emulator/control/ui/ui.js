@@ -60,7 +60,8 @@ function buildPorts(doc) {
         el("span", { class: "hint state" }, "")),
       el("div", { class: "slots" }, ...slots),
       el("div", { class: "facts opr" }, ""),
-      el("div", { class: "facts nums" }, ""));
+      el("div", { class: "facts nums" }, ""),
+      el("div", { class: "facts ussd", hidden: "" }, ""));
   });
   grid.replaceChildren(...cards);
 }
@@ -90,7 +91,45 @@ function renderPorts(doc) {
     const queue = queues[String(port.port)];
     card.querySelector(".nums").textContent = `sig ${sim.signal ?? "–"} · bal ${sim.balance ?? "–"}`
       + (queue !== undefined ? ` · queue ${queue}` : "");
+    // The port's USSD dialogue: a code waiting for the network, or a menu left open.
+    const ussd = card.querySelector(".ussd");
+    ussd.hidden = !port.ussd;
+    ussd.textContent = port.ussd
+      ? `USSD ${port.ussd.code} ${port.ussd.state} until ${clockTime(port.ussd.expires)}` : "";
+    ussd.title = ussd.textContent;
   });
+}
+
+function clockTime(epoch) {
+  return new Date(epoch * 1000).toISOString().slice(11, 19);
+}
+
+// A DBL GoIP's lines (the `dbl` part of /_emulator/state); absent on EJOIN devices.
+let lastDbl = "";
+function renderDbl(doc) {
+  const panel = document.getElementById("dbl-panel");
+  const lines = doc.dbl || [];
+  panel.hidden = !lines.length;
+  const signature = JSON.stringify(lines);  // rebuilt only when something changed
+  if (signature === lastDbl) return;
+  lastDbl = signature;
+  const body = document.querySelector("#dbl-lines tbody");
+  const rows = lines.map((line) => {
+    const pending = line.pending.map((p) => `${p.keyword} ${p.recvid} ×${p.sends}`).join(", ");
+    const sessions = line.sessions.map((s) => `${s.sendid}${s.authenticated ? "" : " (no password)"}: `
+      + `${s.numbers.length} number(s)`).join(", ");
+    const login = line.sms_login ? "Y" : "N";
+    return el("tr", { "data-line": String(line.line) },
+      el("td", {}, String(line.line)),
+      el("td", {}, line.client_id),
+      el("td", {}, line.local_port === null ? "–" : String(line.local_port)),
+      el("td", {}, line.server),
+      el("td", { class: `login-${login}`, "data-login": login }, login),
+      el("td", {}, String(line.keepalive_count)),
+      el("td", { class: "pending", title: pending }, pending ? `${line.pending.length}: ${pending}` : "0"),
+      el("td", { class: "sessions", title: sessions }, sessions ? `${line.sessions.length}: ${sessions}` : "0"));
+  });
+  body.replaceChildren(...rows);
 }
 
 let lastTasks = "";
@@ -128,6 +167,7 @@ function render(doc) {
   document.getElementById("advance-form").hidden = doc.clock.kind !== "virtual";
   renderPorts(doc);
   renderTasks(doc);
+  renderDbl(doc);
 }
 
 function refresh() {
@@ -198,6 +238,11 @@ function describe(entry) {
     const body = entry.body || {};
     const what = body.port ? ` ${body.port} ${body.status || ""}` : "";
     return `${time} ⇢ ${entry.type}${what} ${entry.outcome} (${entry.url})`;
+  }
+  if (entry.kind === "udp") {
+    const arrow = entry.dir === "out" ? "⇢" : "⇠";
+    return `${time} udp ${arrow} line ${entry.line} ${entry.type} ${entry.outcome}`
+      + (entry.reason ? ` (${entry.reason})` : "");
   }
   return `${time} ${entry.kind} ${entry.type}` + (entry.outcome ? ` ${entry.outcome}` : "");
 }
