@@ -37,6 +37,9 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join(pattern), re.IGNORECASE)
 
 
+_PORTS_OF_HELD = 1024
+
+
 class PortNames:
     """Formats and parses the port names of one device size and one output format."""
 
@@ -47,6 +50,7 @@ class PortNames:
         self._template = (
             None if port_format in ("letter", "dotted") else _template_regex(port_format)
         )
+        self._ports_of: dict[str, tuple[int, ...]] = {}
 
     # -- output ---------------------------------------------------------------
 
@@ -85,6 +89,21 @@ class PortNames:
         raise PortListError(
             f"{text!r} is not a port (4), a port and slot (2B or 2.02) or a range (4-32)"
         )
+
+    def ports_of(self, text: str) -> tuple[int, ...]:
+        """The port numbers a list names, in order, each once (a task's `from`).
+
+        Remembered per text: a platform names the same few ports in every task, and this
+        is on the path of every goip_post_sms (bench P1). A list that does not parse is
+        not remembered; the memory is bounded.
+        """
+        found = self._ports_of.get(text)
+        if found is None:
+            found = tuple(dict.fromkeys(ref.port for ref in self.parse_list(text)))
+            if len(self._ports_of) >= _PORTS_OF_HELD:
+                self._ports_of.clear()
+            self._ports_of[text] = found
+        return found
 
     def parse_list(self, text: str) -> list[PortRef]:
         """A comma-separated list of ports, port-and-slots and ranges; 'all' and '*' too.

@@ -196,7 +196,7 @@ class TaskWire(BaseModel):
         ports: list[int] | None = None
         if self.from_.strip():
             try:
-                ports = list(dict.fromkeys(r.port for r in names.parse_list(self.from_)))
+                ports = list(names.ports_of(self.from_))
             except PortListError:
                 return TaskStatus.INVALID_PORT
         return TaskSpec(

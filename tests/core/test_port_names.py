@@ -77,3 +77,12 @@ def test_the_parser_never_raises_anything_but_port_list_error(text):
         PortNames(32, 4, "{port}.sp256.{slot:02d}").parse_list(text)
     except PortListError:
         pass
+
+
+def test_ports_of_a_list_are_its_port_numbers_once_each_and_remembered() -> None:
+    names = PortNames(8, 4, "dotted")
+    assert names.ports_of("3B, 1, 3.01, 2-3") == (3, 1, 2)
+    assert names.ports_of("3B, 1, 3.01, 2-3") is names.ports_of("3B, 1, 3.01, 2-3")
+    for _ in range(2):  # a list that does not parse is refused each time, never remembered
+        with pytest.raises(PortListError):
+            names.ports_of("9")
