@@ -316,9 +316,10 @@ def _validate(paths: list[str]) -> int:
             failed += 1
             print(exc, file=sys.stderr)
         else:
+            ports, slots = profile.device.ports, profile.device.slots
             print(
-                f"{path}: ok ({profile.name}: {profile.device.ports} ports x "
-                f"{profile.device.slots} slots)"
+                f"{path}: ok ({profile.name}: {ports} port{'s' * (ports != 1)} x "
+                f"{slots} slot{'s' * (slots != 1)})"
             )
     return 1 if failed else 0
 
