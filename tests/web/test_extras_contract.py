@@ -7,6 +7,8 @@ import json
 import pytest
 from conftest import CREDS, small
 
+from emulator.client.crypto import SecureSession, handshake_params
+
 USSD = "/goip_send_ussd.html"
 AT = "/goip_send_at.html"
 SEND = "/goip_send_sms.html"
@@ -87,6 +89,63 @@ async def test_a_refused_request_changes_nothing(gateway, path):
     query = "port=1&ussd=*123%23&at=AT%2BEGMR%3D1%2C7%2C%22865847053403202%22&recipients=5&sms=x"
     await raw_get(gateway, path, f"username=root&password=bad&{query}")
     assert await without_clock(gateway) == before
+
+
+async def session_of(gw):
+    _, answer = await gw.get("/crypt_sess.json", **handshake_params("root", "root", "c1"))
+    return SecureSession.from_handshake("root", "root", answer)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [(USSD, {"port": "1", "ussd": "*100#"}), (AT, {"port": "1", "at": "AT+CGMI"})],
+)
+async def test_a_security_session_authenticates_with_the_path_as_url_resource(
+    gateway, path, params
+):
+    session = await session_of(gateway)
+    status, doc = await gateway.get(path, **params, **session.sign(path))
+    assert (status, doc["code"], doc["reason"]) == (200, 0, "OK") and doc["resp"]
+    status, doc = await gateway.get(path, **params, **session.sign("/goip_get_status.html"))
+    assert (status, list(doc), doc["code"], doc["resp"]) == (200, KEYS, 14, "")
+
+
+async def test_send_sms_in_a_security_session(gateway):
+    session = await session_of(gateway)
+    status, doc = await gateway.get(
+        SEND, port=1, recipients=5, sms="x", **session.sign("/goip_send_sms.html")
+    )
+    assert (status, doc["code"], doc["reason"]) == (200, 0, "OK")
+
+
+async def test_a_login_cookie_stands_in_for_credentials(gateway_factory):
+    gw = await registered(gateway_factory, quirks={"cookie_auth": True})
+    resp = await gw.client.get(STATUS, params=CREDS)
+    headers = {"Cookie": f"GOIPSESSID={resp.cookies['GOIPSESSID'].value}"}
+    gw.client.session.cookie_jar.clear()
+    for path, params in ((USSD, {"port": "1", "ussd": "*100#"}), (AT, {"port": "1", "at": "AT"})):
+        resp = await gw.client.get(path, params=params, headers=headers)
+        assert (await resp.json())["code"] == 0, path
+    resp = await gw.client.get(USSD, params={"port": "1", "ussd": "*100#"})
+    assert (await resp.json())["code"] == 1
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path", "params"),
+    [
+        ("goip_send_at", AT, {"port": 1, "at": "AT"}),
+        ("goip_send_sms", SEND, {"port": 1, "recipients": 5, "sms": "x"}),
+    ],
+)
+async def test_faults_journal_and_metrics_go_by_endpoint_name(gateway, endpoint, path, params):
+    await gateway.get(path, **params, **CREDS)
+    assert [e["answer"]["code"] for e in gateway.journal("request", endpoint)] == [0]
+    resp = await gateway.client.get("/_emulator/metrics")
+    assert endpoint in await resp.text()
+    await gateway.post("/_emulator/faults", {"action": "error", "endpoint": endpoint})
+    status, _ = await gateway.get(path, **params, **CREDS)
+    assert status == 500
+    assert (await gateway.get(USSD, **CREDS))[0] == 200
 
 
 # -- USSD -----------------------------------------------------------------------------
@@ -201,6 +260,16 @@ async def test_ussd_is_allowed_during_an_inter_call(gateway):
     assert await gateway.port_st(1) in (13, 14) and await gateway.port_st(2) in (13, 14)
     assert (await five(gateway, USSD))["port"] == "1-4"
     assert (await five(gateway, USSD, port=2, ussd="*100#"))["code"] == 0
+
+
+async def test_no_usable_port_is_an_empty_port_list(gateway_factory):
+    gw = await registered(gateway_factory, device={"slots": 1})
+    for port in range(1, 5):
+        await gw.post(f"/_emulator/sims/{port}.01", {"event": "block"})
+    doc = await five(gw, USSD)
+    assert (doc["code"], doc["port"], doc["max-port"]) == (0, "", 4)
+    doc = await five(gw, USSD, port=1, ussd="*100#")
+    assert (doc["code"], doc["reason"], doc["resp"], doc["port"]) == (5, "SIM Unregistered", "", "")
 
 
 async def test_text_fields_of_the_current_sim(gateway_factory):
@@ -318,6 +387,20 @@ async def test_answers_take_no_device_time(gateway):
     assert gateway.clock.now() == now
 
 
+async def test_at_ports_are_the_modules_that_answer_whatever_the_sim(gateway):
+    await gateway.post("/_emulator/sims/1.01", {"event": "remove"})
+    await gateway.post("/_emulator/sims/1.02", {"event": "remove"})
+    await gateway.advance(10)
+    doc = await five(gateway, AT)
+    assert (doc["code"], doc["reason"], doc["resp"], doc["port"]) == (0, "OK", "", "1-4")
+    doc = await at(gateway, "AT+CGSN")
+    assert doc["resp"] == f"{CRLF}{await gateway.imei(1)}{CRLF}{CRLF}OK{CRLF}"
+    doc = await five(gateway, AT, port="1,2", at="AT")
+    assert (doc["code"], doc["reason"], doc["resp"]) == (2, "Invalid Port", "")
+    doc = await five(gateway, AT, port="1", at="")
+    assert (doc["code"], doc["reason"], doc["resp"]) == (3, "AT Expected", "")
+
+
 # -- the older send ------------------------------------------------------------------------
 
 
@@ -376,6 +459,25 @@ async def test_post_with_the_same_query_is_accepted(gateway):
     assert (status, doc["code"]) == (200, 0)
 
 
+# -- inter-calling --------------------------------------------------------------------------
+
+
+async def test_an_unanswered_port_call_ends_after_pdd_and_ring(gateway, receiver):
+    await gateway.get(STATUS, url=receiver.url, **CREDS)
+    call = {"port": "2", "peer": "4", "count": 1, "pdd": 2, "ring": 3, "answer_ratio": 0}
+    assert (await gateway.post("/_emulator/calls", call))[0] == 200
+    await gateway.advance(4.9)
+    assert (await gateway.port_st(2), await gateway.port_st(4)) == (14, 14)
+    await gateway.advance(0.2)
+    assert (await gateway.port_st(2), await gateway.port_st(4)) == (3, 3)
+    for port in ("2.01", "4.01"):
+        pushed = [d["st"] for d in receiver.of_type("port-status") if d["port"] == port]
+        assert pushed == ["14 Waiting for Port Call", "3 OK"], port
+    _, stats = await gateway.get("/goip_get_call_stat.html", ports="2,4", **CREDS)
+    by_port = {e["port"]: e for e in stats["stats"]}
+    assert (by_port[2]["calls"], by_port[2]["connected"], by_port[4]["calls"]) == (1, 0, 0)
+
+
 # -- Skyline -------------------------------------------------------------------------------
 
 
@@ -424,6 +526,36 @@ async def test_led_answer_and_no_push(gateway_factory, receiver):
     assert all(e["led"] == 0 for e in status["status"] if not e["port"].startswith("2."))
     await asyncio.sleep(0.05)
     assert receiver.of_type("port-status") == []
+
+
+async def test_an_unset_slot_shows_its_ports_imei(gateway_factory):
+    gw = await sky(gateway_factory)
+    module = await gw.imei(1)
+    await gw.get(CMD, op="set", **{"sim_imei(1)": "865847053403202"}, **CREDS)
+    _, doc = await gw.get(STATUS, all_slots=1, **CREDS)
+    by_port = {e["port"]: e for e in doc["status"]}
+    assert (by_port["1.01"]["imei"], by_port["1.02"]["imei"]) == (module, "865847053403202")
+    facts = [(by_port["1.01"][k], by_port["1.02"][k]) for k in ("active", "inserted", "led")]
+    assert facts == [(1, 0), (1, 1), (0, 0)]
+
+
+async def test_esim_op_time_defaults_to_30_seconds(gateway_factory):
+    gw = await sky(gateway_factory, device={"esim_ports": "1"})
+    item = [{"port": 1, "slot": 1, "ac": "LPA:1$x$y"}]
+    _, doc = await gw.post("/goip_write_esims.html", item, **CREDS)
+    assert doc["results"] == [{"port": 1, "slot": 1, "status": 1}]
+    _, doc = await gw.post("/goip_write_esims.html", [{"port": 1, "slot": 2, "ac": "z"}], **CREDS)
+    assert doc["results"] == [{"port": 1, "slot": 2, "status": 2}]
+
+    async def profile():
+        _, doc = await gw.get("/goip_get_esims.html", ports="1", **CREDS)
+        return doc["ports"][0]["profiles"][0]
+
+    await gw.advance(29)
+    assert ((await profile())["op"], (await profile())["status"]) == (1, 2)
+    await gw.advance(1)
+    done = await profile()
+    assert (done["op"], done["status"], done["exust"]) == (0, 0, 1)
 
 
 async def test_to_all_is_validated_and_changes_nothing(gateway_factory):
