@@ -27,6 +27,7 @@ FIRST_TID = 1_000_000_000  # where the device numbers a task sent without a tid
 # Query parameters that are task attributes, under the task's own names.
 ATTRIBUTES = ("tid", "sms", "sdr", "fdr", "dr", "tmo", "intvl", "coding", "sr_cnt", "sr_prd")
 _WHERE = "query"
+_CREDENTIALS = frozenset({"username", "password"})
 
 
 def _task_of(dreq: DeviceRequest) -> dict[str, Any]:
@@ -48,19 +49,23 @@ def _refused(code: TaskStatus | int, reason: str) -> Answer:
 
 
 def _refuse_json_body(raw: bytes) -> None:
-    """A JSON object or array is another vendor's API on this path (Dinstar posts
+    """A JSON body with content is another vendor's API on this path (Dinstar posts
     `{"port":[0],"text":...,"param":[...]}`, ports from 0): a 400 naming the body, not a
-    send from the query beside it. Any other body is ignored, as the query is the request."""
+    send from the query beside it. Any other body is ignored, the query being the request:
+    no JSON, `[]` or `{}` (what PHP's json_encode makes of an empty array), credentials."""
     if raw.strip()[:1] not in (b"{", b"["):
         return
     try:
-        jsonio.loads(raw)
+        doc = jsonio.loads(raw)
     except jsonio.JsonRefused:
         return
-    raise ApiError.bad_request(
-        "body: a JSON body is not this endpoint's form (a Dinstar-style send?); "
-        "send the query: port, recipients, sms"
-    )
+    if isinstance(doc, dict):
+        doc = [key for key in doc if str(key).lower() not in _CREDENTIALS]
+    if doc:
+        raise ApiError.bad_request(
+            "body: a JSON body is not this endpoint's form (a Dinstar-style send?); "
+            "send the query: port, recipients, sms"
+        )
 
 
 def send_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:

@@ -454,8 +454,9 @@ async def test_a_dinstar_json_body_is_a_400_naming_the_body(gateway):
     assert await tasks(gateway, 1) == []
 
 
-async def test_post_with_the_same_query_is_accepted(gateway):
-    status, doc = await gateway.post(SEND, b"", **CREDS, port=1, recipients=5, sms="x")
+@pytest.mark.parametrize("body", [b"", b"[]", b"{}", b"not json", b'{"username": "root"}'])
+async def test_post_with_the_same_query_is_accepted(gateway, body):
+    status, doc = await gateway.post(SEND, body, **CREDS, port=1, recipients=5, sms="x")
     assert (status, doc["code"]) == (200, 0)
 
 
@@ -537,6 +538,40 @@ async def test_an_unset_slot_shows_its_ports_imei(gateway_factory):
     assert (by_port["1.01"]["imei"], by_port["1.02"]["imei"]) == (module, "865847053403202")
     facts = [(by_port["1.01"][k], by_port["1.02"][k]) for k in ("active", "inserted", "led")]
     assert facts == [(1, 0), (1, 1), (0, 0)]
+
+
+@pytest.mark.parametrize("activate", ["reset", "reboot"])
+async def test_the_module_takes_the_current_slots_imei_at_reset_and_reboot(
+    gateway_factory, activate
+):
+    gw = await sky(gateway_factory)
+    module = (await at(gw, "AT+CGSN"))["resp"]
+    await gw.get(CMD, op="set", **{"sim_imei(0)": "865847053403202"}, **CREDS)
+    assert (await at(gw, "AT+CGSN"))["resp"] == module
+    await gw.get(CMD, op="save", **CREDS)
+    await gw.get(CMD, op=activate, ports="1", **CREDS)
+    await gw.advance(60)
+    assert (await at(gw, "AT+CGSN"))["resp"] == f"{CRLF}865847053403202{CRLF}{CRLF}OK{CRLF}"
+
+
+async def test_slot_identities_are_lost_at_reboot_unless_saved(gateway_factory):
+    gw = await sky(gateway_factory)
+    await gw.get(CMD, op="set", **{"sim_number(0)": "+111"}, **CREDS)
+    await gw.get(CMD, op="save", **CREDS)
+    await gw.get(
+        CMD, op="set", **{"sim_number(0)": "+222", "sim_imei(1)": "865847053403202"}, **CREDS
+    )
+    await gw.get(CMD, op="reboot", **CREDS)
+    await gw.advance(60)
+    resp = await gw.client.get(
+        f"{CMD}?username=root&password=root&op=get&sim_number(0)&sim_imei(1)"
+    )
+    assert await resp.json() == {
+        "code": 0,
+        "reason": "OK",
+        "sim_number(0)": "+111",
+        "sim_imei(1)": "",
+    }
 
 
 async def test_esim_op_time_defaults_to_30_seconds(gateway_factory):
