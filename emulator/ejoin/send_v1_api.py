@@ -18,6 +18,7 @@ from emulator.core.tasks import TaskSpec
 from emulator.ejoin.auth import authorize
 from emulator.ejoin.task_wire import parse_task
 from emulator.gateway import DeviceApp
+from emulator.record import jsonio
 from emulator.transport.endpoint import Answer, Endpoint, json_answer
 from emulator.transport.errors import REFUSED_CODES, ApiError
 from emulator.transport.request import DeviceRequest
@@ -26,6 +27,7 @@ FIRST_TID = 1_000_000_000  # where the device numbers a task sent without a tid
 # Query parameters that are task attributes, under the task's own names.
 ATTRIBUTES = ("tid", "sms", "sdr", "fdr", "dr", "tmo", "intvl", "coding", "sr_cnt", "sr_prd")
 _WHERE = "query"
+_CREDENTIALS = frozenset({"username", "password"})
 
 
 def _task_of(dreq: DeviceRequest) -> dict[str, Any]:
@@ -46,8 +48,29 @@ def _refused(code: TaskStatus | int, reason: str) -> Answer:
     return json_answer({"code": int(code), "reason": reason})
 
 
+def _refuse_json_body(raw: bytes) -> None:
+    """A JSON body with content is another vendor's API on this path (Dinstar posts
+    `{"port":[0],"text":...,"param":[...]}`, ports from 0): a 400 naming the body, not a
+    send from the query beside it. Any other body is ignored, the query being the request:
+    no JSON, `[]` or `{}` (what PHP's json_encode makes of an empty array), credentials."""
+    if raw.strip()[:1] not in (b"{", b"["):
+        return
+    try:
+        doc = jsonio.loads(raw)
+    except jsonio.JsonRefused:
+        return
+    if isinstance(doc, dict):
+        doc = [key for key in doc if str(key).lower() not in _CREDENTIALS]
+    if doc:
+        raise ApiError.bad_request(
+            "body: a JSON body is not this endpoint's form (a Dinstar-style send?); "
+            "send the query: port, recipients, sms"
+        )
+
+
 def send_sms(dev: DeviceApp, dreq: DeviceRequest) -> Answer:
     """Send one SMS task from a port (or the device's choice) to `recipients`."""
+    _refuse_json_body(dreq.raw)
     raw, dreq.raw = dreq.raw, b""  # the query is the request; a body is not read
     try:
         authorize(dev, dreq)
