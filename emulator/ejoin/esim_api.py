@@ -6,9 +6,10 @@ frames the answers. Registered for skyline firmware only: on the other families 
 paths are unknown, answered as any unknown path (404). Success is `code` 200, as the
 Skyline summary has it for its endpoints.
 
-A write or delete takes a JSON array and answers one `{"port", "slot", "status"}` per
-item, in order, under `results` (1 submitted, 2 port busy, 3 other error); an item that
-is refused changes nothing, and the others go ahead.
+A write or delete takes a JSON array and answers a JSON array: one `{"port", "slot",
+"status"}` per item, in order (1 submitted, 2 port busy, 3 other error); an item that is
+refused changes nothing, and the others go ahead. A request refused whole (credentials, a
+body that is no array) is answered in the `code`/`reason` envelope.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def _run(dev: DeviceApp, dreq: DeviceRequest, write: bool) -> Answer:
             }
         )
     dev.log.info("esim", write=write, items=len(results))
-    return json_answer({"code": 200, "reason": "OK", "count": len(results), "results": results})
+    return json_answer(results)
 
 
 def _echo(value: Any) -> int | str | None:

@@ -578,9 +578,9 @@ async def test_esim_op_time_defaults_to_30_seconds(gateway_factory):
     gw = await sky(gateway_factory, device={"esim_ports": "1"})
     item = [{"port": 1, "slot": 1, "ac": "LPA:1$x$y"}]
     _, doc = await gw.post("/goip_write_esims.html", item, **CREDS)
-    assert doc["results"] == [{"port": 1, "slot": 1, "status": 1}]
+    assert doc == [{"port": 1, "slot": 1, "status": 1}]
     _, doc = await gw.post("/goip_write_esims.html", [{"port": 1, "slot": 2, "ac": "z"}], **CREDS)
-    assert doc["results"] == [{"port": 1, "slot": 2, "status": 2}]
+    assert doc == [{"port": 1, "slot": 2, "status": 2}]
 
     async def profile():
         _, doc = await gw.get("/goip_get_esims.html", ports="1", **CREDS)
