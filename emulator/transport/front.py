@@ -52,6 +52,10 @@ CACHED = 512  # request heads and queries remembered per device, parsed once
 VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")  # any other request line is refused at once
 BAD_VERSION = "the request line must end in HTTP/1.1 or HTTP/1.0"
 _ODD = re.compile(rb"[^\t\r\n\x20-\x7e]")  # control and non-ASCII bytes: llhttp's to judge
+# A request line may carry raw UTF-8 (clients that do not percent-encode `sms=你好`), as
+# firmware's CGI takes it; control bytes never, and headers stay ASCII.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HIGH = re.compile(rb"[\x80-\xff]")
 _EMPTY_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(?=\r\n)", re.IGNORECASE)
 _SKIP = frozenset({b"transfer-encoding", b"content-encoding", b"expect", b"upgrade"})
 _REASONS = {s.value: s.phrase.encode() for s in HTTPStatus}
@@ -84,7 +88,7 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
     lines = head.split(b"\r\n")
     if (
         len(lines) > MAX_HEADERS
-        or _ODD.search(head) is not None
+        or (_ODD.search(head) is not None and not _utf8_line(head, lines[0]))
         or head.count(b"\r") != len(lines) - 1
         or head.count(b"\n") != len(lines) - 1
     ):
@@ -92,7 +96,10 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
     parts = lines[0].split(b" ")
     if len(parts) != 3 or parts[2] != b"HTTP/1.1" or parts[0] not in (b"GET", b"POST"):
         return None
-    target = parts[1].decode()
+    raw_target = parts[1]
+    if _HIGH.search(raw_target) is not None:
+        raw_target = _HIGH.sub(lambda m: b"%%%02X" % m[0][0], raw_target)
+    target = raw_target.decode()
     path, _, query = target.partition("?")
     endpoint = endpoints.get(path)
     if endpoint is None or "#" in target:
@@ -127,6 +134,17 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
     return parts[0].decode(), path, query, length, close, endpoint
 
 
+def _utf8_line(head: bytes, line: bytes) -> bool:
+    """The head's only odd bytes are UTF-8 text in its request line."""
+    if _CONTROL.search(line) is not None or _ODD.search(head, len(line)) is not None:
+        return False
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _refusal(head: bytes) -> str | None:
     """Why a complete head is refused outright: its request line names no HTTP/1.x."""
     line = head.split(b"\r\n", 1)[0]
@@ -141,7 +159,10 @@ def _hopeless(buf: bytes) -> bool:
     A request starts with a method (upper-case letters); a TLS ClientHello or other
     binary starts otherwise. Bare LF or CR line ends and control bytes do not pass
     `_read_head` either, so there is no reason to wait for the rest of them."""
-    if not buf[:1].isupper() or _ODD.search(buf) is not None:
+    if not buf[:1].isupper() or _CONTROL.search(buf) is not None:
+        return True
+    line_end = buf.find(b"\r\n")
+    if line_end != -1 and _HIGH.search(buf, line_end) is not None:
         return True
     crlf = buf.count(b"\r\n")
     lone_cr = buf.count(b"\r") - crlf - buf.endswith(b"\r")

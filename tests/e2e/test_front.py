@@ -307,3 +307,25 @@ async def test_the_emulator_can_leave_every_request_to_aiohttp(monkeypatch):
         doc = await emu.get("/goip_get_sms.html")
     assert doc["code"] == 0
     assert fronted == []
+
+
+async def test_raw_utf8_in_the_request_line_is_read_as_its_text(gateway_factory):
+    """A client that does not percent-encode (`sms=你好`) is served as firmware serves it;
+    control bytes and non-ASCII headers are still aiohttp's to refuse."""
+    gw = await gateway_factory(small())
+    await gw.advance(10)
+    line = "GET /goip_send_sms.html?username=root&password=root&port=1&recipients=123&sms=你好"
+    [answer] = await exchange(gw, [f"{line} HTTP/1.1\r\nHost: x\r\n\r\n".encode()], [b"GET"])
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["code"] == 0
+    _, doc = await gw.get(
+        "/goip_get_tasks.html", port=1, has_content=1, username="root", password="root"
+    )
+    assert [t["sms"] for t in doc["tasks"]] == ["你好"]
+    for bad in (
+        b"GET /goip_get_status.html?username=root&password=root&x=\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /goip_get_status.html?username=root&password=root&x=\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /goip_get_status.html HTTP/1.1\r\nHost: x\r\nX-Name: é\r\n\r\n".encode(),
+    ):
+        [answer] = await exchange(gw, [bad], [b"GET"])
+        assert not answer.startswith(b"HTTP/1.1 5"), answer
