@@ -107,8 +107,12 @@ def identity_parameters(dev: DeviceApp) -> dict[str, object]:
 
 
 def _command(dreq: Any) -> CommandBody:
-    """The command from the JSON body, or from query parameters (op=..&ports=..)."""
-    if dreq.body is not None:
+    """The command from the JSON body, or from query parameters (op=..&ports=..).
+
+    An empty body (`[]` or `{}`, what PHP's `json_encode([])` posts beside a query
+    command) is no body: the query is the command, as firmware reads it.
+    """
+    if dreq.body is not None and dreq.body not in ([], {}):
         if not isinstance(dreq.body, dict):
             raise ApiError.bad_request('body: a command is a JSON object like {"op": "lock"}')
         source = {k: v for k, v in dreq.body.items() if isinstance(k, str)}

@@ -31,6 +31,17 @@ async def test_port_ops_by_query(gateway, op):
     assert (status, doc) == (200, {"code": 0, "reason": "OK"})
 
 
+@pytest.mark.parametrize("empty", [[], {}])
+async def test_an_empty_json_body_beside_a_query_command_is_no_body(gateway, empty):
+    """PHP clients post json_encode([]) with op=lock&ports=... in the query."""
+    status, doc = await gateway.post(CMD, empty, op="lock", ports="3", **CREDS)
+    assert (status, doc) == (200, {"code": 0, "reason": "OK"})
+    assert (await gateway.port_st(3)) == SimState.USER_LOCKED
+    status, doc = await gateway.post(CMD, empty, op="set", sms_prd=7, **CREDS)
+    assert (status, doc) == (200, {"code": 0, "reason": "OK"})
+    assert (await gateway.settings())["sms_prd"] == 7
+
+
 async def test_lock_result_is_reported_by_port_status_push(gateway, receiver):
     await gateway.get("/goip_get_status.html", url=receiver.url, period=60, **CREDS)
     await gateway.get(CMD, op="lock", ports="2.01", **CREDS)
