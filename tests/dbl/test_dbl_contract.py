@@ -334,3 +334,381 @@ async def test_3_pushes_do_not_wait_for_sms_login(dbl, server):
     assert doc["outcome"] == "received"
     assert len(await pushes(server, "RECEIVE")) == 1
     assert [line["sms_login"] for line in await dbl_state(gw)] == [False, False]
+
+
+# --- 4. device pushes and their acks -----------------------------------------------------------
+
+
+def r_of(push: bytes) -> int:
+    return int(push.split(b";")[0].split(b":")[1])
+
+
+async def test_4_recvid_is_the_clocks_seconds_or_one_more_and_each_push_has_its_own(dbl, server):
+    gw = await dbl()
+    await up(gw, server)
+    await gw.advance(10.5)  # device time T0 + 11.5
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a"})
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "b"})
+    got = await pushes(server, "RECEIVE")
+    assert [r_of(p) for p in got] == [T0 + 11, T0 + 12]
+    await gw.advance(3)  # retransmitted with their own r
+    again = await pushes(server, "RECEIVE")
+    assert sorted(again) == sorted(got)
+
+
+async def test_4_retransmission_every_3s_four_sends_then_gave_up(dbl, server):
+    gw = await dbl()
+    await up(gw, server)
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a"})
+    first = await pushes(server, "RECEIVE")
+    times = []
+    for step in range(1, 14):
+        await gw.advance(1)
+        if await pushes(server, "RECEIVE", 0.05):
+            times.append(step)
+    assert len(first) == 1 and times == [3, 6, 9]
+    outcomes = [e["outcome"] for e in gw.journal("udp", "RECEIVE")]
+    assert outcomes == ["sent", "retransmit", "retransmit", "retransmit", "gave_up"]
+
+
+@pytest.mark.parametrize(
+    ("ack", "outcome"),
+    [("{k} {r} OK", "acked"), ("{k} {r} OK thanks", "acked"), ("{k} {r} ERROR full", "refused")],
+)
+async def test_4_ok_and_error_acks_stop_the_retransmission(dbl, server, ack, outcome):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a"})
+    r = r_of((await pushes(server, "RECEIVE"))[0])
+    server.send(ack.format(k="RECEIVE", r=r).encode(), addr)
+    await until(lambda: bool([e for e in gw.journal("udp", "RECEIVE") if e["dir"] == "in"]))
+    await gw.advance(15)
+    assert await pushes(server, "RECEIVE") == []
+    ins = [e for e in gw.journal("udp", "RECEIVE") if e["dir"] == "in"]
+    assert [e["outcome"] for e in ins] == [outcome]
+    assert (await dbl_state(gw))[0]["pending"] == []
+
+
+@pytest.mark.parametrize(
+    "ack",
+    ["RECEIVEOK:{r};id:goip01;password:goip;status:0;", "RECEIVE {w} OK", "receive {r} ok"],
+    ids=["goippy", "wrong-r", "lower-case"],
+)
+async def test_4_other_shapes_are_not_acks_and_the_push_goes_again(dbl, server, ack):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a"})
+    push = (await pushes(server, "RECEIVE"))[0]
+    r = r_of(push)
+    server.send(ack.format(r=r, w=r + 1).encode(), addr)
+    await until(lambda: bool([e for e in gw.journal("udp") if e["dir"] == "in"]))
+    ins = [e for e in gw.journal("udp") if e["dir"] == "in"]
+    assert ins[0]["outcome"] == "not_an_ack" and ins[0]["reason"]
+    await gw.advance(3)
+    assert await pushes(server, "RECEIVE") == [push]
+    state = (await dbl_state(gw))[0]["pending"]
+    assert state == [{"keyword": "RECEIVE", "recvid": r, "sends": 2}]
+
+
+async def test_4_a_long_text_arrives_as_parts_each_its_own_receive_and_inbox_entry(dbl, server):
+    gw = await dbl()
+    await up(gw, server)
+    text = "".join(str(i % 10) for i in range(200))  # GSM-7: 153 + 47
+    _, doc = await gw.post("/_emulator/sms", {"port": "2", "sender": "+1555", "text": text})
+    assert doc["outcome"] == "received"
+    got = await pushes(server, "RECEIVE")
+    assert [p.split(b";msg:")[1].decode() for p in got] == [text[:153], text[153:]]
+    assert r_of(got[1]) == r_of(got[0]) + 1
+    ucs = "ж" * 71  # UCS-2: 67 + 4
+    await gw.post("/_emulator/sms", {"port": "2", "sender": "+1555", "text": ucs})
+    got = await pushes(server, "RECEIVE")
+    assert [p.split(b";msg:")[1].decode() for p in got] == [ucs[:67], ucs[67:]]
+    received = gw.journal("device", "sms_received")
+    assert [len(e["text"]) for e in received] == [153, 47, 67, 4]
+    resp = await gw.client.get(
+        "/default/en_US/tools.html", params={"type": "sms_inbox", "u": "root", "p": "root"}
+    )
+    page = await resp.text()
+    row = page.split("sms= ")[2].split(";\r\n")[0]
+    assert row.count(",+1555,") == 4
+
+
+async def test_4_msg_is_the_text_as_is_and_smscnum_comes_before_it_with_the_quirk(dbl, server):
+    gw = await dbl(
+        dbl={"quirks": {"send_smsc": True}}, sims={"defaults": {"smsc": "+8613800100500"}}
+    )
+    await up(gw, server)
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a;b:c\nd"})
+    push = (await pushes(server, "RECEIVE"))[0]
+    assert push == (
+        f"RECEIVE:{r_of(push)};id:goip01;password:goip;srcnum:+1;smscnum:+8613800100500;"
+        "msg:a;b:c\nd"
+    ).encode()
+
+
+async def test_4_each_push_byte_for_byte(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[2]
+    call = {"port": "2", "pdd": 1, "ring": 1, "talk": 10, "answer_ratio": 1, "number": "+1777"}
+    await gw.post("/_emulator/calls", call)
+    await gw.advance(0)
+    got = [d for d, _ in await server.quiet()]
+    r = r_of(got[0])
+    assert got == [
+        f"RECORD:{r};id:goip02;password:goip;dir:2;num:+1777".encode(),
+        f"STATE:{r + 1};id:goip02;password:goip;gsm_remain_state:BUSY".encode(),
+    ]
+    for push in got:
+        server.send(push.split(b";")[0].replace(b":", b" ") + b" OK", addr)
+    await until(lambda: not gw.dev.personality.lines[1].snapshot().pending)  # type: ignore[attr-defined]
+    await gw.advance(12)
+    ended = [d for d, _ in await server.quiet() if not d.startswith(b"req:")]
+    r = r_of(ended[0])
+    assert r == T0 + 13
+    assert ended == [
+        f"HANGUP:{r};id:goip02;password:goip;num:+1777;cause:normal".encode(),
+        f"REMAIN:{r + 1};id:goip02;password:goip;gsm_remain_time:-1".encode(),
+        f"STATE:{r + 2};id:goip02;password:goip;gsm_remain_state:IDLE".encode(),
+    ]
+
+
+async def test_4_deliver_carries_the_oks_sms_no_once_per_sms_after_the_delay(dbl, server):
+    gw = await dbl(dbl={"delivery_delay": 7})
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 1, "x" * 200)  # two parts
+    assert await server.ask(b"SEND 1 1 +15550001\n", addr) == b"WAIT 1 1\n"
+    await gw.advance(4)  # 2 s per part
+    assert await answers(server) == [b"OK 1 1 1\n"]
+    await gw.advance(6.9)
+    assert await pushes(server, "DELIVER") == []
+    await gw.advance(0.1)
+    got = await pushes(server, "DELIVER")
+    assert got == [
+        f"DELIVER:{T0 + 12};id:goip01;password:goip;sms_no:1;state:0;num:+15550001".encode()
+    ]
+    # An SMS of send.html takes the next sms_no and gets its DELIVER too.
+    resp = await gw.client.get(
+        "/default/en_US/send.html",
+        params={"u": "root", "p": "root", "l": "1", "n": "+15550002", "m": "hey"},
+    )
+    assert "Sending,L1" in await resp.text()
+    await gw.advance(9)
+    got = [d for d in await pushes(server, "DELIVER") if b"+15550002" in d]
+    assert len(got) == 1 and b";sms_no:2;state:0;" in got[0]
+
+
+async def test_4_no_deliver_without_delivery_reports(dbl, server):
+    gw = await dbl(dbl={"delivery_reports": False})
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 1)
+    await server.ask(b"SEND 1 1 +15550001\n", addr)
+    await gw.advance(20)
+    assert await answers(server) == [b"OK 1 1 1\n"]
+    assert gw.journal("udp", "DELIVER") == []
+
+
+# --- 5. bulk send ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_", "text"),
+    [
+        ("MSG 1 6 héllo\n", "héllo"),  # é is 2 bytes
+        ("MSG 1 2 héllo\n", "h"),  # a cut inside é drops it
+        ("MSG 1 3 hello world\n", "hel"),
+        ("MSG 1 99 short\\n", "short"),  # fewer bytes follow: all of them
+        ("MSG 1 5 hello\\n", "hello"),  # a literal \n after len bytes is dropped
+        ("MSG 1 0 \n", ""),
+    ],
+)
+async def test_5_msg_takes_exactly_len_utf8_bytes(dbl, server, request_, text):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    assert await server.ask(request_.encode(), addr) == b"PASSWORD 1\n"
+    assert await server.ask(b"PASSWORD 1 goip\n", addr) == b"SEND 1\n"
+    await server.ask(b"SEND 1 1 +1555\n", addr)
+    await gw.advance(2)
+    assert [e["text"] for e in gw.journal("device", "sms_sent")] == [text]
+
+
+async def test_5_msg_text_is_cut_at_3000_bytes(dbl, server):
+    gw = await dbl(sending={"latency": 0})
+    addr = (await up(gw, server))[1]
+    long = "y" * 3100
+    await server.ask(f"MSG 1 3100 {long}\n".encode(), addr)
+    await server.ask(b"PASSWORD 1 goip\n", addr)
+    await server.ask(b"SEND 1 1 +1555\n", addr)
+    await gw.advance(1)
+    assert [len(e["text"]) for e in gw.journal("device", "sms_sent")] == [3000]
+
+
+async def test_5_the_msg_length_quirk_takes_the_rest_of_the_datagram(dbl, server):
+    quirky = await dbl(dbl={"quirks": {"msg_length": "ignore"}})
+    addr = (await up(quirky, server))[1]
+    await server.ask("MSG 1 4 привет мир\n".encode(), addr)  # node-goip: UTF-16 length
+    await server.ask(b"PASSWORD 1 goip\n", addr)
+    await server.ask(b"SEND 1 1 +1555\n", addr)
+    await quirky.advance(5)
+    assert [e["text"] for e in quirky.journal("device", "sms_sent")] == ["привет мир"]
+
+
+async def test_5_a_sixth_open_session_is_busy(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    for s in range(1, 6):
+        assert await server.ask(f"MSG {s} 1 a\n".encode(), addr) == f"PASSWORD {s}\n".encode()
+    assert await server.ask(b"MSG 6 1 a\n", addr) == b"ERROR 6 BUSY\n"
+    assert await server.ask(b"MSG 3 1 a\n", addr) == b"PASSWORD 3\n"  # a repeat: still open
+    assert await server.ask(b"DONE 2\n", addr) == b"DONE 2\n"
+    assert await server.ask(b"MSG 6 1 a\n", addr) == b"PASSWORD 6\n"
+    # The other line has sessions of its own.
+    other = (await dbl_state(gw))[1]
+    assert other["sessions"] == []
+
+
+async def test_5_password_errors_and_the_session_waits_for_another(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    assert await server.ask(b"PASSWORD 9 goip\n", addr) == b"ERROR 9 SENDID\n"
+    assert await server.ask(b"SEND 9 1 +1\n", addr) == b"ERROR 9 SENDID\n"
+    await server.ask(b"MSG 9 1 a\n", addr)
+    assert await server.ask(b"SEND 9 1 +1\n", addr) == b"ERROR 9 PASSWORD\n"
+    assert await server.ask(b"PASSWORD 9 nope\n", addr) == b"ERROR 9 PASSWORD\n"
+    assert await server.ask(b"PASSWORD 9 goip\n", addr) == b"SEND 9\n"
+    sessions = (await dbl_state(gw))[0]["sessions"]
+    assert sessions == [{"sendid": 9, "authenticated": True, "numbers": []}]
+    await gw.post("/_emulator/sims/1A", {"event": "remove"})
+    assert await server.ask(b"SEND 9 1 +1\n", addr) == b"ERROR 9 GSM_LOGOUT\n"
+    assert await server.ask(b"DONE 9\n", addr) == b"DONE 9\n"
+    assert await server.ask(b"DONE 9\n", addr) == b"DONE 9\n"  # unknown: a repeat
+
+
+async def test_5_wait_then_one_unasked_ok_to_the_sends_address_and_memory_after(
+    dbl, server, other
+):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 4, "hello")
+    assert await other.ask(b"SEND 4 1 +15550001\n", addr) == b"WAIT 4 1\n"
+    assert await server.ask(b"SEND 4 2 +15550002\n", addr) == b"WAIT 4 2\n"
+    assert await other.ask(b"SEND 4 1 +15550001\n", addr) == b"WAIT 4 1\n"  # still waiting
+    state = (await dbl_state(gw))[0]["sessions"][0]["numbers"]
+    assert [(n["telid"], n["state"]) for n in state] == [(1, "waiting"), (2, "waiting")]
+    await gw.advance(2)
+    assert await answers(other) == [b"OK 4 1 1\n"]  # to the address of the SEND that made it
+    assert await answers(server) == []
+    assert await server.ask(b"SEND 4 2 +15550002\n", addr) == b"WAIT 4 2\n"  # on the air
+    await gw.advance(2)
+    assert await answers(server) == [b"OK 4 2 2\n"]
+    assert await other.ask(b"SEND 4 1 +15550001\n", addr) == b"OK 4 1 1\n"  # from memory
+    assert await server.ask(b"SEND 4 2 +15550002\n", addr) == b"OK 4 2 2\n"
+    await gw.advance(30)
+    assert len(gw.journal("device", "sms_sent")) == 2  # never sent twice
+    assert await answers(server) == [] and await answers(other) == []
+
+
+async def test_5_numbers_accepted_before_done_are_still_sent_and_answered_once(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 5)
+    for t in (1, 2, 3):
+        await server.ask(f"SEND 5 {t} +1555000{t}\n".encode(), addr)
+    assert await server.ask(b"DONE 5\n", addr) == b"DONE 5\n"
+    assert (await dbl_state(gw))[0]["sessions"] == []
+    await gw.advance(2)
+    assert await answers(server) == [b"OK 5 1 1\n"]
+    await gw.advance(4)
+    assert await answers(server) == [b"OK 5 2 2\n", b"OK 5 3 3\n"]
+    assert await server.ask(b"SEND 5 1 +15550001\n", addr) == b"ERROR 5 SENDID\n"
+
+
+async def test_5_a_repeated_msg_answers_password_and_changes_nothing_after_a_number(
+    dbl, server
+):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 6, "first")
+    await server.ask(b"SEND 6 1 +1\n", addr)
+    assert await server.ask(b"MSG 6 6 second\n", addr) == b"PASSWORD 6\n"
+    assert await server.ask(b"SEND 6 2 +2\n", addr) == b"WAIT 6 2\n"  # still authenticated
+    await gw.advance(4)
+    assert [e["text"] for e in gw.journal("device", "sms_sent")] == ["first", "first"]
+
+
+async def test_5_the_last_10_finished_numbers_are_remembered_older_ones_forgotten(dbl, server):
+    gw = await dbl(sending={"latency": 0})
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 7)
+    for t in range(1, 12):
+        assert await server.ask(f"SEND 7 {t} +1{t}\n".encode(), addr) == f"WAIT 7 {t}\n".encode()
+        await gw.advance(0)
+        assert await answers(server, 0.05) == [f"OK 7 {t} {t}\n".encode()]
+    assert await server.ask(b"SEND 7 2 +12\n", addr) == b"OK 7 2 2\n"
+    assert await server.ask(b"SEND 7 1 +11\n", addr) == b"WAIT 7 1\n"  # forgotten: sent again
+    await gw.advance(0)
+    assert await answers(server) == [b"OK 7 1 12\n"]
+
+
+async def test_5_resend_duplicates_quirk_sends_a_waiting_number_again(dbl, server):
+    gw = await dbl(dbl={"quirks": {"resend_duplicates": True}})
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 8)
+    assert await server.ask(b"SEND 8 1 +1\n", addr) == b"WAIT 8 1\n"
+    assert await server.ask(b"SEND 8 1 +1\n", addr) == b"WAIT 8 1\n"
+    await gw.advance(4)
+    assert await answers(server) == [b"OK 8 1 1\n", b"OK 8 1 2\n"]
+    assert len(gw.journal("device", "sms_sent")) == 2
+
+
+async def test_5_sms_no_counts_per_line_from_1_and_wraps_after_255(dbl, server):
+    gw = await dbl(sending={"latency": 0})
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 1)
+    got: list[bytes] = []
+    for t in range(1, 258):
+        server.send(f"SEND 1 {t} +1\n".encode(), addr)
+        if t % 50 == 0:
+            await until(lambda t=t: len(gw.journal("udp", "WAIT")) == t)
+            await gw.advance(0)
+    await until(lambda: len(gw.journal("udp", "WAIT")) == 257)
+    await gw.advance(0)
+    await until(lambda: len(gw.journal("device", "sms_sent")) == 257)
+    got = [e for e in gw.journal("udp", "OK")]
+    assert [e["text"] for e in got[254:]] == ["OK 1 255 255\n", "OK 1 256 0\n", "OK 1 257 1\n"]
+    # The other line counts on its own.
+    addr2 = (await dbl_state(gw))[1]["local_port"]
+    await server.quiet(0.2)
+    await session(server, ("127.0.0.1", addr2), 2)
+    assert await server.ask(b"SEND 2 1 +1\n", ("127.0.0.1", addr2)) == b"WAIT 2 1\n"
+    await gw.advance(0)
+    assert b"OK 2 1 1\n" in await answers(server)
+
+
+async def test_5_numbers_go_out_one_after_another_on_the_line(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 1)
+    await session(server, addr, 2)
+    await server.ask(b"SEND 1 1 +1\n", addr)
+    await server.ask(b"SEND 2 1 +2\n", addr)
+    await server.ask(b"SEND 1 2 +3\n", addr)
+    seen = []
+    for _ in range(6):
+        await gw.advance(1)
+        seen.append(await answers(server, 0.05))
+    assert seen == [[], [b"OK 1 1 1\n"], [], [b"OK 2 1 2\n"], [], [b"OK 1 2 3\n"]]
+
+
+async def test_5_a_session_is_released_90s_after_its_last_request(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await server.ask(b"MSG 1 1 a\n", addr)
+    await gw.advance(80)
+    assert await server.ask(b"PASSWORD 1 goip\n", addr) == b"SEND 1\n"
+    await gw.advance(89)
+    assert await server.ask(b"SEND 1 1 +1\n", addr) == b"WAIT 1 1\n"
+    await gw.advance(89.9)
+    assert await answers(server) == [b"OK 1 1 1\n"]
+    assert await server.ask(b"SEND 1 1 +1\n", addr) == b"OK 1 1 1\n"  # 89.9 s after SEND
+    await gw.advance(90)
+    assert await server.ask(b"SEND 1 2 +1\n", addr) == b"ERROR 1 SENDID\n"
