@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from conftest import Gateway, make_profile, start_gateway
 from sms_server import UNASKED, SmsServer, sms_server
@@ -712,3 +713,169 @@ async def test_5_a_session_is_released_90s_after_its_last_request(dbl, server):
     assert await server.ask(b"SEND 1 1 +1\n", addr) == b"OK 1 1 1\n"  # 89.9 s after SEND
     await gw.advance(90)
     assert await server.ask(b"SEND 1 2 +1\n", addr) == b"ERROR 1 SENDID\n"
+
+
+# --- 6. commands and USSD ----------------------------------------------------------------------
+
+
+async def test_6_every_command_answers_as_written(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    imei = gw.device.imei(1)
+    cases = [
+        (b"get_gsm_num 1 goip", b"get_gsm_num 1 \n"),
+        (b"set_gsm_num 2 +15551234 goip", b"set_gsm_num 2 +15551234 ok\n"),
+        (b"get_gsm_num 3 goip", b"get_gsm_num 3 +15551234\n"),
+        (b"get_gsm_state 4 goip", b"get_gsm_state 4 IDLE\n"),
+        (b"get_imei 5 goip", f"get_imei 5 {imei}\n".encode()),
+        (b"set_imei 6 12345 goip", b"ERROR 6 IMEI\n"),
+        (b"set_imei 7 351234567890123 goip", b"set_imei 7 351234567890123 ok\n"),
+        (b"get_imei 8 goip", b"get_imei 8 351234567890123\n"),
+        (b"get_exp_time 9 goip", b"get_exp_time 9 -1\n"),
+        (b"get_remain_time 10 goip", b"get_remain_time 10 -1\n"),
+        (b"get_out_call_interval 11 goip", b"get_out_call_interval 11 0\n"),
+        (b"get_gsm_num 12 wrong", b"ERROR 12 PASSWORD\n"),
+        (b"USSDEXIT 13 goip", b"USSDEXIT 13\n"),
+        (b"USSDEXIT 14 wrong", b"ERROR 14 PASSWORD\n"),
+        (b"USSD 15 wrong *100#", b"ERROR 15 PASSWORD\n"),
+        (b"svr_drop_call 16 goip", b"svr_drop_call 16 ok\n"),
+        (b"module_ctl_i 17 1 goip", b"module_ctl_i 17 ok\n"),
+    ]
+    for request, answer in cases:
+        assert await server.ask(request, addr) == answer, request
+    await gw.advance(30)
+    k = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:2;id:goip01")]
+    assert k[0]["num"] == "+15551234" and k[0]["imei"] == "351234567890123"
+
+
+async def test_6_stored_times_and_intervals(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[2]
+    assert (await server.ask(b"set_exp_time 1 120 goip", addr)).startswith(b"set_exp_time 1 ")
+    assert await server.ask(b"get_exp_time 2 goip", addr) == b"get_exp_time 2 120\n"
+    assert (await server.ask(b"reset_remain_time 3 goip", addr)).startswith(b"reset_remain_time 3")
+    assert await server.ask(b"get_remain_time 4 goip", addr) == b"get_remain_time 4 120\n"
+    assert (await server.ask(b"set_out_call_interval 5 30 goip", addr)).startswith(
+        b"set_out_call_interval 5 "
+    )
+    assert await server.ask(b"get_out_call_interval 6 goip", addr) == b"get_out_call_interval 6 30\n"
+    await gw.advance(30)
+    k = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:2;id:goip02")]
+    assert k[0]["remain_time"] == "120"
+
+
+async def test_6_gsm_state_in_a_call_and_when_not_registered(dbl, server):
+    gw = await dbl()
+    addrs = await up(gw, server)
+    call = {"port": "1", "pdd": 1, "ring": 1, "talk": 60, "answer_ratio": 1}
+    await gw.post("/_emulator/calls", call)
+    await gw.advance(0)
+    assert await server.ask(b"get_gsm_state 1 goip", addrs[1]) == b"get_gsm_state 1 ACTIVE\n"
+    await gw.post("/_emulator/sims/2A", {"event": "block"})
+    assert await server.ask(b"get_gsm_state 2 goip", addrs[2]) == b"ERROR 2 GSM_LOGOUT\n"
+    assert await server.ask(b"USSD 3 goip *100#", addrs[2]) == b"USSDERROR 3 GSM_LOGOUT\n"
+
+
+async def test_6_svr_drop_call_ends_the_call_with_a_hangup(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    call = {"port": "1", "pdd": 1, "ring": 1, "talk": 60, "answer_ratio": 1, "number": "+1777"}
+    await gw.post("/_emulator/calls", call)
+    await gw.advance(5)
+    await server.quiet()
+    assert await server.ask(b"svr_drop_call 1 goip\n", addr) == b"svr_drop_call 1 ok\n"
+    await gw.advance(0)
+    got = [d for d, _ in await server.quiet()]
+    assert [d.split(b":")[0] for d in got] == [b"HANGUP", b"REMAIN", b"STATE"]
+    assert b";num:+1777;cause:" in got[0]
+
+
+async def test_6_module_ctl_i_2_disables_the_line(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    assert await server.ask(b"module_ctl_i 1 2 goip\n", addr) == b"module_ctl_i 1 ok\n"
+    await gw.advance(30)
+    k = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:2;id:goip01")]
+    assert (k[0]["disable_status"], k[0]["gsm_status"]) == ("1", "LOGOUT")
+    await server.ask(b"MSG 2 1 a\n", addr)
+    assert await server.ask(b"PASSWORD 2 goip\n", addr) == b"ERROR 2 GSM_LOGOUT\n"
+    assert await server.ask(b"module_ctl_i 3 1 goip\n", addr) == b"module_ctl_i 3 ok\n"
+    await gw.advance(30)
+    k = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:3;id:goip01")]
+    assert k[0]["disable_status"] == "0"
+
+
+async def test_6_svr_reboot_module_logs_out_for_the_registration_time(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    assert await server.ask(b"svr_reboot_module 1 goip\n", addr) == b"svr_reboot_module 1 ok\n"
+    await gw.advance(0)
+    states = [d for d in await pushes(server, "STATE")]
+    assert states and states[0].endswith(b"gsm_remain_state:LOGOUT")
+    assert await server.ask(b"get_gsm_state 2 goip\n", addr) == b"ERROR 2 GSM_LOGOUT\n"
+    await gw.advance(3.9)  # behaviour.detect_time (1 s), then registration_time (3 s)
+    assert await server.ask(b"get_gsm_state 5 goip\n", addr) == b"ERROR 5 GSM_LOGOUT\n"
+    await gw.advance(0.1)
+    assert any(d.endswith(b"gsm_remain_state:IDLE") for d in await pushes(server, "STATE"))
+    assert await server.ask(b"get_gsm_state 3 goip\n", addr) == b"get_gsm_state 3 IDLE\n"
+
+
+async def test_6_a_repeated_request_gets_the_same_answer_and_no_second_effect(dbl, server):
+    gw = await dbl(device={"reboot_time": 10})
+    addr = (await up(gw, server))[1]
+    assert await server.ask(b"set_gsm_num 1 +1 goip\n", addr) == b"set_gsm_num 1 +1 ok\n"
+    assert await server.ask(b"set_gsm_num 2 +2 goip\n", addr) == b"set_gsm_num 2 +2 ok\n"
+    assert await server.ask(b"set_gsm_num 1 +1 goip\n", addr) == b"set_gsm_num 1 +1 ok\n"
+    assert await server.ask(b"get_gsm_num 3 goip\n", addr) == b"get_gsm_num 3 +2\n"
+    # A USSD repeated while pending is ignored; after its reply, answered from memory.
+    server.send(b"USSD 4 goip *100#\n", addr)
+    server.send(b"USSD 4 goip *100#\n", addr)
+    await until(lambda: len(gw.journal("udp", "USSD")) == 2)
+    assert [e["outcome"] for e in gw.journal("udp", "USSD")] == ["answered", "ignored"]
+    await gw.advance(3)
+    reply = await answers(server)
+    assert reply == [b"USSD 4 Your balance is 100.00\n"]
+    assert await server.ask(b"USSD 4 goip *100#\n", addr) == reply[0]
+    assert len(gw.journal("device", "ussd")) == 1
+
+
+async def test_6_ussd_replies_map_codes_to_texts(dbl, server):
+    gw = await dbl(dbl={"ussd_replies": {"*101#": "Your number is +1555"}, "ussd_latency": 1})
+    addr = (await up(gw, server))[1]
+    server.send(b"USSD 1 goip *101#\n", addr)
+    server.send(b"USSD 2 goip *100#\n", addr)
+    await until(lambda: len(gw.journal("udp", "USSD")) == 2)
+    await gw.advance(1)
+    assert sorted(await answers(server)) == [
+        b"USSD 1 Your number is +1555\n", b"USSD 2 Your balance is 100.00\n",
+    ]  # fmt: skip
+
+
+async def test_6_unknown_command_words_get_no_answer_and_are_journaled(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    server.send(b"get_temperature 1 goip\n", addr)
+    server.send(b"GET_GSM_NUM 2 goip\n", addr)
+    await until(lambda: len([e for e in gw.journal("udp") if e["dir"] == "in"]) == 2)
+    assert await server.quiet() == []
+    ins = [e for e in gw.journal("udp") if e["dir"] == "in"]
+    assert [(e["type"], e["outcome"]) for e in ins] == [
+        ("get_temperature", "unparsed"), ("GET_GSM_NUM", "unparsed"),
+    ]  # fmt: skip
+
+
+async def test_6_svr_reboot_dev_silences_the_device_and_counters_restart(dbl, server):
+    gw = await dbl(device={"reboot_time": 20})
+    addr = (await up(gw, server))[1]
+    await gw.advance(30)
+    await server.quiet()
+    assert await server.ask(b"svr_reboot_dev 1 goip\n", addr) == b"svr_reboot_dev 1 ok\n"
+    await gw.advance(1)
+    with pytest.raises(aiohttp.ClientError):  # HTTP silent too
+        await gw.client.get("/default/en_US/status.xml", params={"u": "root", "p": "root"})
+    server.send(b"get_gsm_num 2 goip\n", addr)
+    await gw.advance(15)
+    assert await answers(server) == []
+    await gw.advance(10)
+    ks = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:")]
+    assert ks and {k["req"] for k in ks} == {"1"}
