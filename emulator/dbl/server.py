@@ -149,7 +149,7 @@ class DeviceRadio:
             imei=device.imei(line),
             imsi=card.imsi if card else "",
             iccid=card.iccid if card else "",
-            operator=card.operator if card and registered else "",
+            operator=card.operator if card else "",  # the SIM's, registered or not
             in_call=in_call,
             idle_minutes=0 if in_call else int((self._timers.now() - since) // 60),
         )

@@ -8,6 +8,8 @@ the web pages and the control API. Sections follow the contract's.
 from __future__ import annotations
 
 import asyncio
+import base64
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -275,6 +277,18 @@ async def test_3_without_a_sim_signal_imsi_iccid_pro_are_empty(dbl, server):
     assert one["imei"] == gw.device.imei(1)  # the module's, SIM or not
 
 
+async def test_3_a_sim_not_registered_still_shows_its_imsi_iccid_and_pro(dbl, server):
+    gw = await dbl()
+    await up(gw, server)
+    sim = sim_of(await gw.state(), 1)
+    await gw.post("/_emulator/sims/1", {"event": "block"})
+    await gw.advance(30)
+    got = {fields(d)["id"]: fields(d) for d, _ in await server.quiet() if d.startswith(b"req:")}
+    one = got["goip01"]
+    assert (one["imsi"], one["iccid"], one["pro"]) == (sim["imsi"], sim["iccid"], sim["operator"])
+    assert (one["gsm_status"], one["CGATT"]) == ("LOGOUT", "N")
+
+
 async def test_3_num_from_the_profile_and_a_per_line_id_and_password(dbl, server):
     gw = await dbl(
         dbl={"lines": {2: {"client_id": "x2", "client_password": "pw2", "num": "+1555"}}}
@@ -441,10 +455,13 @@ async def test_4_msg_is_the_text_as_is_and_smscnum_comes_before_it_with_the_quir
     await up(gw, server)
     await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a;b:c\nd"})
     push = (await pushes(server, "RECEIVE"))[0]
-    assert push == (
-        f"RECEIVE:{r_of(push)};id:goip01;password:goip;srcnum:+1;smscnum:+8613800100500;"
-        "msg:a;b:c\nd"
-    ).encode()
+    assert (
+        push
+        == (
+            f"RECEIVE:{r_of(push)};id:goip01;password:goip;srcnum:+1;smscnum:+8613800100500;"
+            "msg:a;b:c\nd"
+        ).encode()
+    )
 
 
 async def test_4_each_push_byte_for_byte(dbl, server):
@@ -584,9 +601,7 @@ async def test_5_password_errors_and_the_session_waits_for_another(dbl, server):
     assert await server.ask(b"DONE 9\n", addr) == b"DONE 9\n"  # unknown: a repeat
 
 
-async def test_5_wait_then_one_unasked_ok_to_the_sends_address_and_memory_after(
-    dbl, server, other
-):
+async def test_5_wait_then_one_unasked_ok_to_the_sends_address_and_memory_after(dbl, server, other):
     gw = await dbl()
     addr = (await up(gw, server))[1]
     await session(server, addr, 4, "hello")
@@ -623,9 +638,7 @@ async def test_5_numbers_accepted_before_done_are_still_sent_and_answered_once(d
     assert await server.ask(b"SEND 5 1 +15550001\n", addr) == b"ERROR 5 SENDID\n"
 
 
-async def test_5_a_repeated_msg_answers_password_and_changes_nothing_after_a_number(
-    dbl, server
-):
+async def test_5_a_repeated_msg_answers_password_and_changes_nothing_after_a_number(dbl, server):
     gw = await dbl()
     addr = (await up(gw, server))[1]
     await session(server, addr, 6, "first")
@@ -758,7 +771,9 @@ async def test_6_stored_times_and_intervals(dbl, server):
     assert (await server.ask(b"set_out_call_interval 5 30 goip", addr)).startswith(
         b"set_out_call_interval 5 "
     )
-    assert await server.ask(b"get_out_call_interval 6 goip", addr) == b"get_out_call_interval 6 30\n"
+    assert (
+        await server.ask(b"get_out_call_interval 6 goip", addr) == b"get_out_call_interval 6 30\n"
+    )
     await gw.advance(30)
     k = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:2;id:goip02")]
     assert k[0]["remain_time"] == "120"
@@ -803,6 +818,18 @@ async def test_6_module_ctl_i_2_disables_the_line(dbl, server):
     await gw.advance(30)
     k = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:3;id:goip01")]
     assert k[0]["disable_status"] == "0"
+
+
+async def test_6_module_ctl_i_pushes_the_lines_state(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[2]
+    assert await server.ask(b"module_ctl_i 1 2 goip\n", addr) == b"module_ctl_i 1 ok\n"
+    await gw.advance(0)
+    states = [e["text"] for e in gw.journal("udp", "STATE") if e["outcome"] == "sent"]
+    assert states[0].endswith(";id:goip02;password:***;gsm_remain_state:LOGOUT")
+    assert await server.ask(b"module_ctl_i 2 1 goip\n", addr) == b"module_ctl_i 2 ok\n"
+    await gw.advance(10)
+    assert any(d.endswith(b"gsm_remain_state:IDLE") for d in await pushes(server, "STATE"))
 
 
 async def test_6_svr_reboot_module_logs_out_for_the_registration_time(dbl, server):
@@ -879,3 +906,222 @@ async def test_6_svr_reboot_dev_silences_the_device_and_counters_restart(dbl, se
     await gw.advance(10)
     ks = [fields(d) for d, _ in await server.quiet() if d.startswith(b"req:")]
     assert ks and {k["req"] for k in ks} == {"1"}
+
+
+# --- 7. HTTP -----------------------------------------------------------------------------------
+
+W = "/default/en_US/"
+CREDS = {"u": "root", "p": "root"}  # the test profile's device user
+BASIC = {"Authorization": "Basic " + base64.b64encode(b"root:root").decode()}
+
+
+async def test_7_send_html_answers_and_refusals_byte_for_byte(dbl, server):
+    gw = await dbl()
+    await up(gw, server)
+
+    async def send(**q: str) -> tuple[int, str, str]:
+        resp = await gw.client.get(W + "send.html", params=q)
+        return resp.status, await resp.text(), resp.headers["Content-Type"]
+
+    key = f"{T0 + 1:08x}"
+    status, body, kind = await send(**CREDS, l="1", n="+1555", m="hi")
+    assert (status, body) == (200, f"\nSending,L1 Send SMS to:+1555; ID:{key}\n")
+    assert kind.startswith("text/html")
+    assert (await send(**CREDS, l="1", n="+1555", m="hi"))[1] == "ERROR,L1 busy"
+    assert (await send(**CREDS, l="9", n="+1", m="x"))[1] == "ERROR,invalid line"
+    assert (await send(**CREDS, l="2", n="", m="x"))[1] == "ERROR,no number"
+    assert (await send(**CREDS, l="2", n="+1", m=""))[1] == "ERROR,no message"
+    await gw.post("/_emulator/sims/2A", {"event": "block"})
+    assert (await send(**CREDS, l="2", n="+1", m="x"))[1] == "ERROR,L2 GSM logout"
+    assert await send(u="root", p="nope", l="1", n="+1", m="x") == (
+        200, "ERROR,user or password error", kind,
+    )  # fmt: skip
+    assert (await send(l="1", n="+1", m="x"))[:2] == (200, "ERROR,user or password error")
+    await gw.advance(2)
+    assert len(gw.journal("device", "sms_sent")) == 1
+    # The next ID: one more than the previous if the clock has not moved past it.
+    assert (await send(**CREDS, l="1", n="+1", m="x"))[1].endswith(f"ID:{T0 + 3:08x}\n")
+
+
+async def test_7_every_page_takes_query_credentials_or_basic_and_others_get_401(dbl, server):
+    gw = await dbl()
+    for name in ("send_status.xml", "send_sms_status.xml", "status.xml", "tools.html"):
+        assert (await gw.client.get(W + name, params=CREDS)).status == 200, name
+        assert (await gw.client.get(W + name, headers=BASIC)).status == 200, name
+        bad = {"u": "root", "p": "x"}
+        assert (await gw.client.get(W + name, params=bad, headers=BASIC)).status == 200, name
+        resp = await gw.client.get(W + name, params=bad)
+        assert resp.status == 401 and resp.headers["WWW-Authenticate"] == 'Basic realm="GoIP"'
+        resp = await gw.client.post(W + name)
+        assert resp.status == 401
+    resp = await gw.client.get(
+        W + "send.html", params={"l": "1", "n": "+1", "m": "x"}, headers=BASIC
+    )
+    assert (await resp.text()).startswith("\nSending,L1 ")
+    for path in (W + "index.html", W + "send.htm", "/goip_send_sms.html"):
+        assert (await gw.client.get(path, params=CREDS)).status == 404
+
+
+async def test_7_send_status_documents_byte_for_byte(dbl, server):
+    gw = await dbl()
+    resp = await gw.client.get(W + "send.html", params={**CREDS, "l": "2", "n": "+1", "m": "x"})
+    key = (await resp.text()).split("ID:")[1].strip()
+    resp = await gw.client.get(W + "send_status.xml", params=CREDS)
+    assert resp.headers["Content-Type"].startswith("text/xml")
+    assert await resp.text() == (
+        '<?xml version="1.0" encoding="utf-8"?>\n<send-sms-status>\n'
+        "<id1></id1>\n<status1></status1>\n<error1></error1>\n"
+        f"<id2>{key}</id2>\n<status2>STARTED</status2>\n<error2></error2>\n"
+        "</send-sms-status>\n"
+    )
+    await gw.advance(2)
+    resp = await gw.client.post(W + "send_sms_status.xml", params={**CREDS, "x": "1"})
+    assert await resp.text() == (
+        '<?xml version="1.0" encoding="utf-8"?>\n<send-sms-status>\n'
+        "<smskey1></smskey1>\n<status1></status1>\n<error1></error1>\n"
+        f"<smskey2>{key}</smskey2>\n<status2>DONE</status2>\n<error2></error2>\n"
+        "</send-sms-status>\n"
+    )
+
+
+async def test_7_the_sms_form_key_and_repeated_posts(dbl, server):
+    gw = await dbl()
+    html = await (await gw.client.get(W + "tools.html", params={**CREDS, "type": "sms"})).text()
+    key = html.split('smskey" value="')[1].split('"')[0]
+    assert key == f"{T0:08x}"
+    assert f'<input type="hidden" name="smskey" value="{key}">' in html
+    for marker in ('name="line1"', 'name="line2"', 'name="telnum"', 'name="smscontent"'):
+        assert marker in html
+    form = {"smskey": "k1", "action": "sms", "telnum": "+1555", "smscontent": "hey", "line": "2"}
+    resp = await gw.client.post(
+        W + "sms_info.html", params={"type": "sms"}, data=form, headers=BASIC
+    )
+    assert resp.status == 200
+    await gw.advance(2)
+    again = await gw.client.post(W + "sms_info.html", params={"type": "sms", **CREDS}, data=form)
+    assert again.status == 200
+    await gw.advance(2)
+    assert [(e["line"], e["to"], e["via"]) for e in gw.journal("device", "sms_sent")] == [
+        (2, "+1555", "web")
+    ]
+    xml = await (await gw.client.get(W + "send_sms_status.xml", params=CREDS)).text()
+    assert "<smskey2>k1</smskey2>\n<status2>DONE</status2>\n<error2></error2>" in xml
+
+
+async def test_7_status_xml_without_type_is_the_list(dbl, server):
+    gw = await dbl(device={"ports": 1})
+    plain = await (await gw.client.get(W + "status.xml", params=CREDS)).text()
+    listed = await (await gw.client.get(W + "status.xml", params={**CREDS, "type": "list"})).text()
+    assert plain == listed
+    names = re.findall(r"<(l1_[a-z_0-9]+)>", plain)
+    assert names == [
+        f"l1_{n}"
+        for n in [
+            "module_status_gsm",
+            "module_title_gsm",
+            "module_status",
+            "module_title",
+            "gsm_sim",
+            "gsm_status",
+            "status_line",
+            "line_state",
+            "sms_login",
+            "smb_login",
+            "gsm_signal",
+            "gsm_cur_oper",
+            "gsm_cur_bst",
+            "volte",
+            "lac",
+            "sim_remain",
+            "nocall_t",
+            "acd",
+            "asr",
+            "callt",
+            "callc",
+            "rct",
+            "sms_count",
+            "call_count",
+        ]
+    ]
+    assert plain.startswith('<?xml version="1.0" encoding="utf-8"?>\n<status>\n')
+    for value in ("<l1_module_status_gsm>1<", "<l1_gsm_status>Y<", "<l1_sim_remain>NO LIMIT<",
+                  "<l1_callc>0/0<", "<l1_sms_count>NO LIMIT<", "<l1_line_state>IDLE<"):  # fmt: skip
+        assert value in plain
+
+
+# --- 8. control API and journal ------------------------------------------------------------------
+
+
+async def test_8_injected_sms_outcomes_and_port_forms(dbl, server):
+    gw = await dbl()
+    await up(gw, server)
+    status, doc = await gw.post(
+        "/_emulator/sms",
+        [{"port": "2A", "sender": "+1", "text": "a"}, {"port": "1", "sender": "+2", "text": "b"}],
+    )
+    assert status == 200
+    assert len(await pushes(server, "RECEIVE")) == 2
+    await gw.post("/_emulator/sims/1A", {"event": "block"})
+    _, doc = await gw.post("/_emulator/sms", {"port": "1", "sender": "+3", "text": "c"})
+    assert doc["outcome"] == "held"
+    await gw.post("/_emulator/sims/2A", {"event": "remove"})
+    _, doc = await gw.post("/_emulator/sms", {"port": "2", "sender": "+4", "text": "d"})
+    assert doc["outcome"] == "refused"
+    received = gw.journal("device", "sms_received")
+    assert [(e["line"], e["sender"], e["text"]) for e in received] == [
+        (2, "+1", "a"),
+        (1, "+2", "b"),
+    ]
+    assert all(isinstance(e["recvid"], int) for e in received)
+
+
+async def test_8_state_and_journal_fields(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await session(server, addr, 3)
+    await server.ask(b"SEND 3 1 +1555\n", addr)
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a"})
+    r = r_of((await pushes(server, "RECEIVE"))[0])
+    line = (await dbl_state(gw))[0]
+    keys = ("line", "client_id", "server", "sms_login", "keepalive_count")
+    assert {k: line[k] for k in keys} == {
+        "line": 1, "client_id": "goip01", "server": server.address, "sms_login": False,
+        "keepalive_count": 1,
+    }  # fmt: skip
+    assert line["local_port"] == addr[1]
+    assert line["pending"] == [{"keyword": "RECEIVE", "recvid": r, "sends": 1}]
+    assert line["sessions"] == [
+        {"sendid": 3, "authenticated": True,
+         "numbers": [{"telid": 1, "number": "+1555", "state": "waiting"}]},
+    ]  # fmt: skip
+    await gw.advance(2)
+    [sent] = gw.journal("device", "sms_sent")
+    assert {k: sent[k] for k in ("line", "to", "text", "parts", "sms_no", "via", "sendid",
+                                  "telid", "ok", "error")} == {
+        "line": 1, "to": "+1555", "text": "hi", "parts": 1, "sms_no": 1, "via": "udp",
+        "sendid": 3, "telid": 1, "ok": True, "error": "",
+    }  # fmt: skip
+    udp = gw.journal("udp")
+    assert all({"type", "dir", "line", "peer", "text", "outcome"} <= set(e) for e in udp)
+    kinds = {(e["type"], e["dir"], e["outcome"]) for e in udp}
+    assert {
+        ("MSG", "in", "answered"), ("PASSWORD", "out", "sent"), ("WAIT", "out", "sent"),
+        ("OK", "out", "sent"), ("RECEIVE", "out", "sent"), ("req", "out", "sent"),
+    } <= kinds  # fmt: skip
+    await gw.client.get(W + "status.xml", params=CREDS)
+    assert [e["type"] for e in gw.journal("request")][-1] == "status.xml"
+
+
+async def test_8_reset_closes_sessions_empties_pushes_and_restarts_keepalives(dbl, server):
+    gw = await dbl()
+    addr = (await up(gw, server))[1]
+    await server.ask(b"MSG 1 1 a\n", addr)
+    await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "a"})
+    await gw.post("/_emulator/reset", {})
+    line = (await dbl_state(gw))[0]
+    assert (line["sessions"], line["pending"], line["keepalive_count"]) == ([], [], 0)
+    await server.quiet()
+    await gw.advance(3)
+    got = [d for d, _ in await server.quiet()]
+    assert not any(d.startswith(b"RECEIVE") for d in got)
+    assert sorted(fields(d)["req"] for d in got if d.startswith(b"req:")) == ["1", "1"]
