@@ -24,6 +24,7 @@ from emulator.config.faults import FaultSpec, fault_spec
 from emulator.config.ports import PortListError
 from emulator.control import metrics as metrics_mod
 from emulator.core.device import Slot
+from emulator.core.ports import PortRef
 from emulator.core.sim import REGISTERED, REGISTERING, SIM_EVENTS, IllegalTransition
 from emulator.gateway import DeviceApp, gateway_of
 from emulator.record.journal import KINDS, Entry, redact
@@ -200,6 +201,8 @@ async def sim_event(request: web.Request) -> web.Response:
         ref = dev.names.parse_name(request.match_info["slot"])
     except PortListError as exc:
         raise ApiError.bad_request(f"slot: {exc}") from None
+    if ref.slot is None and device.config.device.slots == 1:
+        ref = PortRef(ref.port, 1)  # a port of one slot names its SIM: a DBL line's `sims/3`
     if ref.slot is None:
         raise ApiError.bad_request(
             f"slot: {request.match_info['slot']!r} names a port; name a slot like 3B"

@@ -110,6 +110,17 @@ class DeviceRadio:
         self._reboot = reboot
         self._waiting: dict[int, Callable[[SendResult], None]] = {}
         self._next_tid = 0
+        # Since when each line is idle (the keepalive's `idle`): boot, then each call's end.
+        self._idle_since: dict[int, float] = {}
+        self._booted = timers.now()
+
+    def booted(self) -> None:
+        """The device (re)booted: every line is idle from now."""
+        self._booted = self._timers.now()
+        self._idle_since.clear()
+
+    def call_ended(self, line: int) -> None:
+        self._idle_since[line] = self._timers.now()
 
     def listen(self, device: Device) -> None:
         """Hear the (new) device's sends end; what the old one had on the air is void."""
@@ -130,14 +141,17 @@ class DeviceRadio:
         slot = device.ports[line - 1].slot
         card = slot.card
         registered = device.unavailable_until is None and slot.state in REGISTERED
+        in_call = slot.state is SimState.IN_CALL
+        since = self._idle_since.get(line, self._booted)
         return ModuleStatus(
             registered=registered,
             signal=(card.signal if registered else 99) if card else None,
             imei=device.imei(line),
             imsi=card.imsi if card else "",
             iccid=card.iccid if card else "",
-            operator=card.operator if card and registered else "",
-            in_call=slot.state is SimState.IN_CALL,
+            operator=card.operator if card else "",  # the SIM's, registered or not
+            in_call=in_call,
+            idle_minutes=0 if in_call else int((self._timers.now() - since) // 60),
         )
 
     def send_sms(
@@ -298,6 +312,7 @@ class Dbl:
         """A (new) device: its stored SMS become RECEIVE pushes, its sends answer the lines,
         its line states become STATE pushes (and a call's RECORD, HANGUP, REMAIN)."""
         self.radio.listen(device)
+        self.radio.booted()
         device.inbound.listener = self._received
         device.port_listeners.append(self._port_changed)
         device.power_listener = self._power
@@ -311,6 +326,8 @@ class Dbl:
             return  # powered off: nothing is said, and the boot starts from LOGOUT
         old, new = self._states[port.number - 1], remain_state(port.slot.state)
         self._states[port.number - 1] = new
+        if old == "BUSY" and new != "BUSY":
+            self.radio.call_ended(port.number)
         if old == new or not self.sockets:
             return  # no change, or the lines are not up yet: nobody to tell
         line = self.lines[port.number - 1]
@@ -413,6 +430,8 @@ class Dbl:
         if not on:
             self._states = ["LOGOUT"] * len(self.lines)  # the module is off
             self.edge.cancel()
+        if on:
+            self.radio.booted()
         for line in self.lines:
             if on:
                 line.reset()
