@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from emulator.config.common import Model, span
 from emulator.config.dbl import DblSpec
@@ -323,6 +323,22 @@ class Profile(Model):
     ussd: UssdSpec = UssdSpec()
     dbl: DblSpec = DblSpec()
     esim: Esim = Esim()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dbl_detects_at_once(cls, raw: Any) -> Any:
+        """A DBL line's module restart shows LOGOUT for `registration_time` (its server's
+        svr_reboot_module): unless the profile says otherwise, it detects its SIM at once."""
+        if not isinstance(raw, dict):
+            return raw
+        device, behaviour = raw.get("device"), raw.get("behaviour")
+        if not isinstance(device, dict) or device.get("personality") != "dbl":
+            return raw
+        if behaviour is None:
+            behaviour = {}
+        if isinstance(behaviour, dict) and "detect_time" not in behaviour:
+            return {**raw, "behaviour": {**behaviour, "detect_time": 0.0}}
+        return raw
 
     @field_validator("start_time")
     @classmethod
