@@ -111,7 +111,10 @@ class PortQueue:
     con_failed: dict[int, int] = field(default_factory=dict)  # slot -> consecutive failures
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is built for every task of every goip_post_sms (bench P1), and a frozen
+# dataclass pays an object.__setattr__ per field for it. Nothing changes one after it
+# is handed in: `Sending.submit` copies what it keeps into its Task.
+@dataclass(slots=True)
 class TaskSpec:
     """A validated task as the web layer hands it in; `ports` already parsed."""
 

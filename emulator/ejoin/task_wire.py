@@ -15,7 +15,8 @@ import binascii
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from annotated_types import Ge, Le, MaxLen
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from emulator.config.ports import PortListError, PortNames
 from emulator.core.codes import TaskStatus
@@ -134,12 +135,17 @@ class TaskWire(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    tid: Annotated[int | None, BeforeValidator(_tid)] = None
+    tid: (
+        Annotated[int, Strict(), Ge(-(2**63)), Le(2**63 - 1)]
+        | Annotated[int | None, BeforeValidator(_tid)]
+    ) = None
     to: Annotated[list[str], BeforeValidator(_recipients)] = Field(default_factory=list)
     smstype: Annotated[int, _whole("smstype", 0, 1, 0)] = 0
     chs: Annotated[str, BeforeValidator(_chs)] = "utf8"
     coding: Annotated[int, _whole("coding", 0, 2, 0)] = 0
-    sms: Annotated[str, _text("sms", MAX_TEXT * 2)] = ""
+    sms: (
+        Annotated[str, Strict(), MaxLen(MAX_TEXT * 2)] | Annotated[str, _text("sms", MAX_TEXT * 2)]
+    ) = ""
     from_: Annotated[str, _text("from", 4096)] = Field("", alias="from")
     intvl: Annotated[tuple[float, float], BeforeValidator(_intvl)] = (0.0, 0.0)
     tmo: Annotated[int, _whole("tmo", 0, 86_400, 30)] = 30
@@ -161,7 +167,9 @@ class TaskWire(BaseModel):
         attrs = _attributes(raw)
         if attrs.get("from") is None and "port" in attrs:
             attrs = {**attrs, "from": attrs["port"]}
-        return cls.model_validate(attrs)
+        # The validator itself: model_validate adds a frame and its checks to every task.
+        task: TaskWire = cls.__pydantic_validator__.validate_python(attrs)
+        return task
 
     def spec(self, names: PortNames, where: str) -> TaskSpec | TaskStatus:
         """The task to queue, or the status code that refuses it (spec 6.3.1.4)."""

@@ -101,7 +101,8 @@ class Faults:
     @property
     def armed(self) -> bool:
         """Any HTTP rule at all: when none, a request is not even looked at."""
-        return any(isinstance(f.spec, FaultSpec) for f in self._rules)
+        # The common case, no rule at all, without a generator: asked on every request.
+        return bool(self._rules) and any(isinstance(f.spec, FaultSpec) for f in self._rules)
 
     def match(self, endpoint: str, now: float) -> Hit | None:
         """The fault that applies to a request to `endpoint` now, if any (and count it)."""

@@ -86,9 +86,10 @@ _HEAD = (
 def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _Head | None:
     """The request line and the headers that matter, or None when aiohttp should have it."""
     lines = head.split(b"\r\n")
+    odd = _ODD.search(head) is not None
     if (
         len(lines) > MAX_HEADERS
-        or (_ODD.search(head) is not None and not _utf8_line(head, lines[0]))
+        or (odd and not _utf8_line(head, lines[0]))
         or head.count(b"\r") != len(lines) - 1
         or head.count(b"\n") != len(lines) - 1
     ):
@@ -96,9 +97,7 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
     parts = lines[0].split(b" ")
     if len(parts) != 3 or parts[2] != b"HTTP/1.1" or parts[0] not in (b"GET", b"POST"):
         return None
-    raw_target = parts[1]
-    if _HIGH.search(raw_target) is not None:
-        raw_target = _HIGH.sub(lambda m: b"%%%02X" % m[0][0], raw_target)
+    raw_target = _HIGH.sub(_percent, parts[1]) if odd else parts[1]
     target = raw_target.decode()
     path, _, query = target.partition("?")
     endpoint = endpoints.get(path)
@@ -132,6 +131,10 @@ def _read_head(head: bytes, endpoints: dict[str, Endpoint], max_body: int) -> _H
     if hosts != 1 or lengths > 1 or length > max_body:
         return None
     return parts[0].decode(), path, query, length, close, endpoint
+
+
+def _percent(byte: re.Match[bytes]) -> bytes:
+    return b"%%%02X" % byte[0][0]
 
 
 def _utf8_line(head: bytes, line: bytes) -> bool:
