@@ -15,8 +15,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import Gateway, make_profile, start_gateway
+from conftest import Gateway
 from sms_server import UNASKED, SmsServer, sms_server
+
+pytest_plugins = ["dbl_gateways"]  # the server and dbl fixtures
 
 Addr = tuple[str, int]
 T0 = 1767225600  # 2026-01-01T00:00:00Z, the default virtual start
@@ -24,40 +26,10 @@ ENDS = [b"\n", b"\r\n", b"", b"\\n"]  # section 2: the four ends of a request
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[SmsServer]:
-    async with sms_server() as srv:
-        yield srv
-
-
-@pytest.fixture
 async def other() -> AsyncIterator[SmsServer]:
     """A second socket: another address the device hears from."""
     async with sms_server() as srv:
         yield srv
-
-
-@pytest.fixture
-async def dbl(server: SmsServer) -> AsyncIterator[Callable[..., Any]]:
-    made: list[Gateway] = []
-
-    async def factory(**sections: Any) -> Gateway:
-        base: dict[str, Any] = {
-            "device": {"personality": "dbl", "ports": 2, "slots": 1},
-            "dbl": {"server": server.address, "local_port": 0},
-            "sending": {"latency": 2, "failure_rate": 0},
-            "behaviour": {"registration_time": 3},
-        }
-        for key, value in sections.items():
-            base[key] = {**base.get(key, {}), **value}
-        gw = await start_gateway(make_profile(**base), seed=1)
-        made.append(gw)
-        await gw.runtime.open_udp("127.0.0.1")
-        return gw
-
-    yield factory
-    for gw in made:
-        await gw.client.close()
-        await gw.runtime.close()
 
 
 async def up(gw: Gateway, server: SmsServer) -> dict[int, Addr]:

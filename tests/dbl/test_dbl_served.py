@@ -8,46 +8,17 @@ wire and what the control API (state, journal) shows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-from conftest import Gateway, make_profile, start_gateway
-from sms_server import UNASKED, SmsServer, sms_server
+from conftest import Gateway
+from sms_server import UNASKED, SmsServer
 
 from emulator.core.stats import Window
 
+pytest_plugins = ["dbl_gateways"]  # the server and dbl fixtures
+
 Addr = tuple[str, int]
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SmsServer]:
-    async with sms_server() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def dbl_factory(server: SmsServer) -> AsyncIterator[Callable[..., Any]]:
-    made: list[Gateway] = []
-
-    async def factory(**sections: Any) -> Gateway:
-        base: dict[str, Any] = {
-            "device": {"personality": "dbl", "ports": 2, "slots": 1},
-            "dbl": {"server": server.address, "local_port": 0},
-            "sending": {"latency": 2, "failure_rate": 0},
-            "behaviour": {"registration_time": 3},
-        }
-        for key, value in sections.items():
-            base[key] = {**base.get(key, {}), **value}
-        gw = await start_gateway(make_profile(**base), seed=1)
-        made.append(gw)
-        await gw.runtime.open_udp("127.0.0.1")
-        return gw
-
-    yield factory
-    for gw in made:
-        await gw.client.close()
-        await gw.runtime.close()
 
 
 async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -72,10 +43,8 @@ async def state(gw: Gateway) -> list[dict[str, Any]]:
     return doc["dbl"]
 
 
-async def test_each_line_sends_its_first_keepalive_1s_after_boot_from_its_own_port(
-    dbl_factory, server
-):
-    gw = await dbl_factory()
+async def test_each_line_sends_its_first_keepalive_1s_after_boot_from_its_own_port(dbl, server):
+    gw = await dbl()
     await gw.advance(0.9)
     assert await server.quiet() == []
     await gw.advance(0.1)
@@ -95,8 +64,8 @@ async def test_each_line_sends_its_first_keepalive_1s_after_boot_from_its_own_po
     assert again[0].startswith("req:2;id:goip01;") and again[1].startswith("req:2;id:goip02;")
 
 
-async def test_an_ack_logs_the_line_in_and_the_next_keepalive_says_so(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_an_ack_logs_the_line_in_and_the_next_keepalive_says_so(dbl, server):
+    gw = await dbl()
     addr = (await lines_up(gw, server))[1]
     server.send(b"reg:1;status:200;", addr)
     await until(lambda: gw.dev.personality.lines[0].sms_login)  # type: ignore[attr-defined]
@@ -119,10 +88,8 @@ async def test_an_ack_logs_the_line_in_and_the_next_keepalive_says_so(dbl_factor
     assert 'goip_dbl_sms_login{line="1"} 0' in metrics
 
 
-async def test_an_injected_sms_is_pushed_as_receive_and_retransmitted_until_acked(
-    dbl_factory, server
-):
-    gw = await dbl_factory()
+async def test_an_injected_sms_is_pushed_as_receive_and_retransmitted_until_acked(dbl, server):
+    gw = await dbl()
     addr = (await lines_up(gw, server))[2]
     status, doc = await gw.post(
         "/_emulator/sms", {"port": "2", "sender": "+15551234", "text": "hi; there"}
@@ -146,8 +113,8 @@ async def test_an_injected_sms_is_pushed_as_receive_and_retransmitted_until_acke
     assert received[0]["sender"] == "+15551234" and received[0]["recvid"] == int(recvid)
 
 
-async def test_an_unacked_receive_is_sent_four_times_then_given_up(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_an_unacked_receive_is_sent_four_times_then_given_up(dbl, server):
+    gw = await dbl()
     await lines_up(gw, server)
     await gw.post("/_emulator/sms", {"port": "1", "sender": "+1555", "text": "x"})
     sends = [(await server.recv())[0]]
@@ -160,10 +127,8 @@ async def test_an_unacked_receive_is_sent_four_times_then_given_up(dbl_factory, 
     assert (await state(gw))[0]["pending"] == []
 
 
-async def test_an_sms_held_by_the_network_arrives_as_receive_when_the_sim_registers(
-    dbl_factory, server
-):
-    gw = await dbl_factory()
+async def test_an_sms_held_by_the_network_arrives_as_receive_when_the_sim_registers(dbl, server):
+    gw = await dbl()
     await lines_up(gw, server)
     status, _ = await gw.post("/_emulator/sims/1A", {"event": "block"})
     assert status == 200
@@ -183,8 +148,8 @@ async def test_an_sms_held_by_the_network_arrives_as_receive_when_the_sim_regist
     assert pushed[1].startswith("RECEIVE:") and pushed[1].endswith(";srcnum:+1555;msg:later")
 
 
-async def test_a_bulk_send_goes_through_the_device_and_answers_wait_then_ok(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_a_bulk_send_goes_through_the_device_and_answers_wait_then_ok(dbl, server):
+    gw = await dbl()
     addr = (await lines_up(gw, server))[1]
     assert await server.ask(b"MSG 7 5 hello\n", addr) == b"PASSWORD 7\n"
     assert await server.ask(b"PASSWORD 7 goip\n", addr) == b"SEND 7\n"
@@ -212,8 +177,8 @@ async def test_a_bulk_send_goes_through_the_device_and_answers_wait_then_ok(dbl_
     assert report[0].endswith(";id:goip01;password:goip;sms_no:1;state:0;num:+15550001")
 
 
-async def test_a_failed_send_answers_the_profiles_error_code(dbl_factory, server):
-    gw = await dbl_factory(sending={"failure_rate": 1})
+async def test_a_failed_send_answers_the_profiles_error_code(dbl, server):
+    gw = await dbl(sending={"failure_rate": 1})
     addr = (await lines_up(gw, server))[2]
     await server.ask(b"MSG 3 2 yo\n", addr)
     await server.ask(b"PASSWORD 3 goip\n", addr)
@@ -224,8 +189,8 @@ async def test_a_failed_send_answers_the_profiles_error_code(dbl_factory, server
     assert [(s["ok"], s["error"], s["sms_no"]) for s in sent] == [(False, "38", None)]
 
 
-async def test_a_line_whose_sim_is_out_refuses_bulk_sends_and_says_logout(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_a_line_whose_sim_is_out_refuses_bulk_sends_and_says_logout(dbl, server):
+    gw = await dbl()
     addr = (await lines_up(gw, server))[1]
     await gw.post("/_emulator/sims/1A", {"event": "remove"})
     await server.ask(b"MSG 4 1 a\n", addr)
@@ -237,8 +202,8 @@ async def test_a_line_whose_sim_is_out_refuses_bulk_sends_and_says_logout(dbl_fa
     assert "gsm_status:LOGIN;" in texts["id:goip02"]
 
 
-async def test_a_call_on_a_line_pushes_record_state_hangup_remain_state(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_a_call_on_a_line_pushes_record_state_hangup_remain_state(dbl, server):
+    gw = await dbl()
     await lines_up(gw, server)
     call = {"port": "2", "pdd": 1, "ring": 1, "talk": 10, "answer_ratio": 1, "number": "+1777"}
     status, _ = await gw.post("/_emulator/calls", call)
@@ -264,8 +229,8 @@ async def state_addr(gw: Gateway, line: int) -> Addr:
     return ("127.0.0.1", (await state(gw))[line - 1]["local_port"])
 
 
-async def test_commands_answer_from_the_device(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_commands_answer_from_the_device(dbl, server):
+    gw = await dbl()
     addr = (await lines_up(gw, server))[2]
     imei = gw.device.imei(2)
     assert await server.ask(b"get_imei 11 goip\n", addr) == f"get_imei 11 {imei}\n".encode()
@@ -279,8 +244,8 @@ async def test_commands_answer_from_the_device(dbl_factory, server):
     assert any(t.startswith("req:2;id:goip02;pass:goip;num:+1999;") for t in texts)
 
 
-async def test_a_dbl_device_serves_no_ejoin_api_but_the_control_api(dbl_factory):
-    gw = await dbl_factory()
+async def test_a_dbl_device_serves_no_ejoin_api_but_the_control_api(dbl):
+    gw = await dbl()
     resp = await gw.client.get(
         "/goip_get_status.html", params={"username": "root", "password": "root"}
     )
@@ -291,8 +256,8 @@ async def test_a_dbl_device_serves_no_ejoin_api_but_the_control_api(dbl_factory)
     assert status == 200
 
 
-async def test_reset_closes_sessions_and_restarts_the_keepalive_count(dbl_factory, server):
-    gw = await dbl_factory()
+async def test_reset_closes_sessions_and_restarts_the_keepalive_count(dbl, server):
+    gw = await dbl()
     addr = (await lines_up(gw, server))[1]
     await server.ask(b"MSG 5 1 z\n", addr)
     assert len((await state(gw))[0]["sessions"]) == 1
@@ -308,8 +273,8 @@ async def test_reset_closes_sessions_and_restarts_the_keepalive_count(dbl_factor
     assert (await server.recv())[0].endswith(b";srcnum:+1;msg:after")
 
 
-async def test_a_rebooted_device_is_silent_then_counts_keepalives_from_1(dbl_factory, server):
-    gw = await dbl_factory(device={"reboot_time": 10})
+async def test_a_rebooted_device_is_silent_then_counts_keepalives_from_1(dbl, server):
+    gw = await dbl(device={"reboot_time": 10})
     addr = (await lines_up(gw, server))[1]
     assert await server.ask(b"svr_reboot_dev 21 goip\n", addr) == b"svr_reboot_dev 21 ok\n"
     await gw.advance(0)
@@ -320,10 +285,8 @@ async def test_a_rebooted_device_is_silent_then_counts_keepalives_from_1(dbl_fac
     assert texts[0].startswith("req:1;id:goip01;")
 
 
-async def test_a_reboot_loses_the_sms_on_the_air_and_the_line_sends_again_after(
-    dbl_factory, server
-):
-    gw = await dbl_factory(device={"reboot_time": 10})
+async def test_a_reboot_loses_the_sms_on_the_air_and_the_line_sends_again_after(dbl, server):
+    gw = await dbl(device={"reboot_time": 10})
     addr = (await lines_up(gw, server))[1]
     await server.ask(b"MSG 1 1 a\n", addr)
     await server.ask(b"PASSWORD 1 goip\n", addr)
@@ -340,8 +303,8 @@ async def test_a_reboot_loses_the_sms_on_the_air_and_the_line_sends_again_after(
     assert [d for d, _ in await server.quiet() if not d.startswith(UNASKED)] == [b"OK 3 1 1\n"]
 
 
-async def test_ussd_is_answered_after_its_latency_with_the_sim_balance(dbl_factory, server):
-    gw = await dbl_factory(sims={"defaults": {"balance": 12.5}})
+async def test_ussd_is_answered_after_its_latency_with_the_sim_balance(dbl, server):
+    gw = await dbl(sims={"defaults": {"balance": 12.5}})
     addr = (await lines_up(gw, server))[1]
     server.send(b"USSD 31 goip *100#\n", addr)
     await until(lambda: bool(gw.journal("udp", "USSD")))
@@ -352,8 +315,8 @@ async def test_ussd_is_answered_after_its_latency_with_the_sim_balance(dbl_facto
     assert [(e["code"], e["ok"]) for e in gw.journal("device", "ussd")] == [("*100#", True)]
 
 
-async def test_the_journal_holds_no_password_of_any_datagram(dbl_factory, server):
-    gw = await dbl_factory(dbl={"client_password": "s3cret"})
+async def test_the_journal_holds_no_password_of_any_datagram(dbl, server):
+    gw = await dbl(dbl={"client_password": "s3cret"})
     addr = (await lines_up(gw, server))[1]
     await gw.post("/_emulator/sms", {"port": "1", "sender": "+1", "text": "x;password:keep"})
     await server.ask(b"MSG 1 1 a\n", addr)

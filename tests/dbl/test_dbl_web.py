@@ -7,12 +7,15 @@ import asyncio
 import base64
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Gateway, make_profile, start_gateway
-from sms_server import SmsServer, sms_server
+from conftest import Gateway
+from dbl_gateways import dbl_sections, merged
+from sms_server import SmsServer
+
+pytest_plugins = ["dbl_gateways"]  # the server and dbl fixtures
 
 P = "/default/en_US/"
 AUTH = {"u": "admin", "p": "admin"}
@@ -22,36 +25,23 @@ KEY0 = f"{T0:08x}"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[SmsServer]:
-    async with sms_server() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def dbl(server: SmsServer) -> AsyncIterator[Callable[..., Any]]:
-    made: list[Gateway] = []
+def dbl(server: SmsServer, dbl_gateways: Callable[..., Any]) -> Callable[..., Any]:
+    """A two-line GoIP-2 with the web login admin/admin and 4 inbox slots a line."""
 
     async def factory(**sections: Any) -> Gateway:
-        base: dict[str, Any] = {
-            "device": {
-                "personality": "dbl", "ports": 2, "slots": 1, "username": "admin",
-                "password": "admin", "name": "GoIP-2", "firmware": "GST1610-1.01-70",
+        base = merged(
+            dbl_sections(server),
+            {
+                "device": {
+                    "username": "admin", "password": "admin", "name": "GoIP-2",
+                    "firmware": "GST1610-1.01-70",
+                },
+                "dbl": {"inbox_slots": 4},
             },
-            "dbl": {"server": server.address, "local_port": 0, "inbox_slots": 4},
-            "sending": {"latency": 2, "failure_rate": 0},
-            "behaviour": {"registration_time": 3},
-        }  # fmt: skip
-        for key, value in sections.items():
-            base[key] = {**base.get(key, {}), **value}
-        gw = await start_gateway(make_profile(**base), seed=1)
-        made.append(gw)
-        await gw.runtime.open_udp("127.0.0.1")
-        return gw
+        )  # fmt: skip
+        return await dbl_gateways(merged(base, sections))
 
-    yield factory
-    for gw in made:
-        await gw.client.close()
-        await gw.runtime.close()
+    return factory
 
 
 async def page(
