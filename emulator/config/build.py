@@ -36,7 +36,6 @@ def core_config(profile: Profile, index: int = 0) -> CoreConfig:
             max_sessions=spec.max_sessions,
             reboot_time=spec.reboot_time,
             keeps_inbox_on_reboot=spec.keeps_inbox_on_reboot,
-            data_link=profile.quirks.firmware == "router",
             firmware=profile.quirks.firmware,
         ),
         behaviour=BehaviourConfig(

@@ -46,10 +46,9 @@ class DeviceConfig:
     max_sessions: int
     reboot_time: float
     keeps_inbox_on_reboot: bool
-    # Each port's module carries a mobile data link (router firmware, core/data_link.py).
-    data_link: bool = False
     # The EJOIN firmware family (profile quirks.firmware): "skyline" adds LEDs, per-slot
-    # identities and the module-timeout state to the core (EJOIN-EXTRAS, "Skyline").
+    # identities and the module-timeout state to the core (EJOIN-EXTRAS, "Skyline");
+    # "router" a mobile data link on each port's module (core/data_link.py).
     firmware: str = "ejoin"
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class EngineContext:
-    __slots__ = ("_device", "config", "later", "now", "ports", "rng", "stats")
+    __slots__ = ("_device", "config", "draw", "later", "now", "ports", "rng", "stats")
 
     def __init__(self, device: Device) -> None:
         self._device = device
@@ -38,6 +38,8 @@ class EngineContext:
         self.now: Callable[[], float] = device.timers.now
         # Schedules a callback that a reboot or a reset of the device voids.
         self.later: Callable[[float, Callable[[], None]], TimerHandle] = device.later
+        # A duration drawn from the seed: `(low, high)` spans, `(x, x)` exactly x.
+        self.draw: Callable[[tuple[float, float]], float] = device.draw
 
     # Settings and the outbox are replaced at a reboot: read through the device.
     @property
@@ -56,7 +58,3 @@ class EngineContext:
     def changed(self) -> None:
         """Something a status entry shows has changed (dev-status renders it anew)."""
         self._device.version += 1
-
-    def draw(self, span: tuple[float, float]) -> float:
-        low, high = span
-        return low if low == high else self.rng.uniform(low, high)

@@ -127,7 +127,7 @@ class Device(Commands, SimEvents):
         self._generation = 0
         self._status_timer: TimerHandle | None = None
         self.data: DataLinks | None = None  # router firmware: each port's data link
-        if spec.data_link:
+        if spec.firmware == "router":
             self.data = DataLinks(
                 spec.ports, self.later, rng, lambda: self.settings.data_service_enable
             )
